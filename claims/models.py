@@ -1,0 +1,236 @@
+"""Source documents, the entities they speak of, claims, and where each claim appears."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from claims import anchoring
+from claims.querysets import AppearanceQuerySet, ClaimQuerySet, DocumentQuerySet, EntityQuerySet
+
+
+class Entity(models.Model):
+    """A person, organisation or group: a claimant, or what a claim is about."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+        GOVERNMENT = "government", "Government body"
+        PUBLICATION = "publication", "Publication"
+        GROUP = "group", "Group of people"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    url = models.URLField(blank=True, max_length=500)
+
+    objects = EntityQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "entities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SourceDocument(models.Model):
+    """A document's text exactly as imported. The text never changes; a new file is a new version."""
+
+    text = models.TextField(editable=False)
+    sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    source_file = models.CharField(max_length=255, help_text="The file name the text was imported from.")
+    title = models.CharField(max_length=300, blank=True)
+    outlet = models.CharField(max_length=200, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    url = models.URLField(blank=True, max_length=500)
+    previous_version = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_version",
+        help_text="The earlier text of the same file, when the file changed between imports.",
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["text"])
+
+    class Meta:
+        ordering = ["source_file", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="document_sha256_hex"),
+            models.CheckConstraint(
+                condition=~Q(previous_version=models.F("id")), name="document_not_own_previous_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.source_file
+
+    def get_absolute_url(self) -> str:
+        return reverse("document-detail", args=[self.pk])
+
+
+class Claim(models.Model):
+    """One checkable statement, written neutrally by an editor; never the verdict itself."""
+
+    class Kind(models.TextChoices):
+        KNOWLEDGE = "knowledge", "Knowledge (who knew what, when)"
+        WAGE = "wage", "Wage or pay figure"
+        CONTRACT = "contract", "Contract or relationship"
+        QUANTITY = "quantity", "Count or quantity"
+        EVENT = "event", "Event"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted for review"
+        IN_REVIEW = "in_review", "In review"
+        REVIEWED = "reviewed", "Reviewed"
+        PUBLISHED = "published", "Published"
+        RETRACTED = "retracted", "Retracted"
+
+    text = models.TextField()
+    slug = models.SlugField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
+    claimant = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="claims_made")
+    entities = models.ManyToManyField(Entity, blank=True, related_name="claims_about")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    # Optimistic locking: every edit through a service bumps it; a stale copy is refused.
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Kept by the publishing services so the public feed reads and orders one table:
+    # when the first verdict went out, and when the latest verdict version did.
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    verdict_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ClaimQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[entities])
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="claim_version_positive"),
+            models.CheckConstraint(
+                condition=Q(published_at__isnull=True) | Q(verdict_updated_at__gte=models.F("published_at")),
+                name="claim_verdict_updated_after_published",
+            ),
+        ]
+        indexes = [
+            # The public feed: published claims in publication or update order, unique by id.
+            models.Index(fields=["status", "published_at", "id"], name="claim_feed_published"),
+            models.Index(fields=["status", "verdict_updated_at", "id"], name="claim_feed_updated"),
+            models.Index(fields=["status", "kind"], name="claim_status_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 80 else self.text[:77] + "..."
+
+    def get_absolute_url(self) -> str:
+        return reverse("claim-detail", args=[self.pk])
+
+    @property
+    def first_appearance(self) -> Appearance | None:
+        """The earliest appearance: by the document's publication date, then import order and offset.
+
+        Uses prefetched appearances (with their documents) when present.
+        """
+        appearances = list(self.appearances.all())
+        if not appearances:
+            return None
+        return min(appearances, key=Appearance.chronological_key)
+
+
+class Appearance(models.Model):
+    """Where a claim appears: a W3C quote + position selector into one document version."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
+    document = models.ForeignKey(SourceDocument, on_delete=models.PROTECT, related_name="appearances")
+    exact = models.TextField()
+    prefix = models.CharField(max_length=anchoring.CONTEXT_CHARS, blank=True)
+    suffix = models.CharField(max_length=anchoring.CONTEXT_CHARS, blank=True)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppearanceQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["document_id", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="appearance_start_before_end"),
+            models.CheckConstraint(condition=~Q(exact=""), name="appearance_exact_not_empty"),
+            models.UniqueConstraint(fields=["claim", "document", "start", "end"], name="appearance_unique_span"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} @{self.start}-{self.end}"
+
+    def clean(self) -> None:
+        if self.document_id is None or self.start is None or self.end is None:
+            return
+        try:
+            anchoring.check_selector(self.document.text, exact=self.exact, start=self.start, end=self.end)
+        except anchoring.AnchorError as exc:
+            raise ValidationError({"exact": str(exc)}) from exc
+
+    @staticmethod
+    def chronological_key(appearance: Appearance) -> tuple:
+        doc = appearance.document
+        return (doc.published_on is None, doc.published_on or doc.imported_at.date(), doc.pk, appearance.start)
+
+
+class Conflict(models.Model):
+    """Two claims that disagree on one field, found by the detector and triaged by an editor.
+
+    The pair is stored in canonical order (claim_a.id < claim_b.id) so it is found once.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CONFIRMED = "confirmed", "Confirmed"
+        DISMISSED = "dismissed", "Dismissed"
+
+    claim_a = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="conflicts_as_a")
+    claim_b = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="conflicts_as_b")
+    field = models.CharField(max_length=40, help_text="The structured field on which the claims differ.")
+    value_a = models.CharField(max_length=300)
+    value_b = models.CharField(max_length=300)
+    explanation = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True)
+    triage_note = models.TextField(blank=True, help_text="Why it was dismissed, or what confirmed it.")
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim_a_id", "claim_b_id", "field"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim_a", "claim_b", "field"], name="conflict_unique_pair_field"),
+            models.CheckConstraint(condition=Q(claim_a__lt=models.F("claim_b")), name="conflict_pair_canonical_order"),
+            models.CheckConstraint(
+                condition=~Q(status="dismissed") | ~Q(triage_note=""), name="conflict_dismissal_needs_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claims {self.claim_a_id} and {self.claim_b_id} differ on {self.field}"

@@ -1,0 +1,44 @@
+"""Read vocabulary for claims and documents: chainable querysets."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Prefetch
+
+
+class EntityQuerySet(models.QuerySet):
+    pass
+
+
+class DocumentQuerySet(models.QuerySet):
+    def latest_versions(self) -> DocumentQuerySet:
+        """Documents that have not been superseded by a newer import of the same file."""
+        return self.filter(next_version__isnull=True)
+
+
+class AppearanceQuerySet(models.QuerySet):
+    def with_document(self) -> AppearanceQuerySet:
+        return self.select_related("document")
+
+
+class ClaimQuerySet(models.QuerySet):
+    def published(self) -> ClaimQuerySet:
+        """Claims whose verdict is public (retracted ones stay public, marked as retracted)."""
+        return self.filter(status__in=["published", "retracted"])
+
+    def visible_to(self, user) -> ClaimQuerySet:
+        """Staff see every claim; everyone else sees published ones only."""
+        if user is not None and user.is_authenticated and user.is_staff:
+            return self
+        return self.published()
+
+    def with_details(self) -> ClaimQuerySet:
+        """Everything a claim's read representation needs, in a fixed number of queries."""
+        from claims.models import Appearance
+
+        return self.select_related("claimant").prefetch_related(
+            "entities",
+            Prefetch(
+                "appearances", queryset=Appearance.objects.select_related("document").order_by("document_id", "start")
+            ),
+        )

@@ -1,0 +1,206 @@
+"""Ratings, independent reviews with evidence, verdict versions and the transition log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from claims import anchoring
+from claims.models import Claim, SourceDocument
+
+
+class Rating(models.Model):
+    """One step of the rating scale. `value` places it on the truth scale (higher is truer);
+    ratings off the scale (e.g. "Unproven") have no value."""
+
+    label = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    value = models.PositiveSmallIntegerField(null=True, blank=True, unique=True)
+    order = models.PositiveSmallIntegerField(default=0, help_text="Position in pickers, lowest first.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            # schema.org wants worstRating >= 1.
+            models.CheckConstraint(condition=Q(value__isnull=True) | Q(value__gte=1), name="rating_value_at_least_one"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Assignment(models.Model):
+    """A reviewer asked to review a claim. Reassigning deactivates the old row; none is deleted."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="assignments")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "reviewer"], condition=Q(active=True), name="assignment_one_active_per_reviewer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on claim {self.claim_id}"
+
+
+class Review(models.Model):
+    """A reviewer's independent rating of a claim, with a rationale and evidence."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="reviews")
+    rationale = models.TextField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim_id", "submitted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "reviewer"], name="review_one_per_reviewer_per_claim"),
+            models.CheckConstraint(condition=~Q(rationale=""), name="review_rationale_required"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False), name="review_submitted_has_date"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on claim {self.claim_id}: {self.rating}"
+
+
+class Evidence(models.Model):
+    """A passage of a source document, or an outside URL, that supports, refutes or contextualises."""
+
+    class Stance(models.TextChoices):
+        SUPPORTS = "supports", "Supports"
+        REFUTES = "refutes", "Refutes"
+        CONTEXT = "context", "Context"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="evidence")
+    stance = models.CharField(max_length=10, choices=Stance.choices)
+    # A passage: anchored exactly like an appearance.
+    document = models.ForeignKey(
+        SourceDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence"
+    )
+    exact = models.TextField(blank=True)
+    prefix = models.CharField(max_length=anchoring.CONTEXT_CHARS, blank=True)
+    suffix = models.CharField(max_length=anchoring.CONTEXT_CHARS, blank=True)
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    # Or an outside source.
+    url = models.URLField(blank=True, max_length=1000)
+    title = models.CharField(max_length=300, blank=True)
+    excerpt = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["review_id", "id"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(document__isnull=False, start__isnull=False, end__isnull=False, url="", start__lt=models.F("end"))
+                    & ~Q(exact="")
+                )
+                | Q(document__isnull=True, start__isnull=True, end__isnull=True, exact="") & ~Q(url=""),
+                name="evidence_passage_xor_url",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stance_display()}: {self.url or self.document}"
+
+    def clean(self) -> None:
+        if self.document_id is not None and self.start is not None and self.end is not None:
+            try:
+                anchoring.check_selector(self.document.text, exact=self.exact, start=self.start, end=self.end)
+            except anchoring.AnchorError as exc:
+                raise ValidationError({"exact": str(exc)}) from exc
+
+
+class Verdict(models.Model):
+    """One published version of the desk's verdict on a claim. Never edited after it is written:
+    a correction or a retraction is a new version."""
+
+    class Kind(models.TextChoices):
+        ORIGINAL = "original", "Original verdict"
+        CORRECTION = "correction", "Correction"
+        RETRACTION = "retraction", "Retraction"
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="verdicts")
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ORIGINAL)
+    rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="verdicts")
+    summary = models.TextField()
+    # How the editor settled the reviewers' disagreement, when they disagreed.
+    resolution = models.TextField(blank=True)
+    correction_note = models.TextField(blank=True, help_text="What a correction changed, or why it was retracted.")
+    cited_conflicts = models.ManyToManyField(
+        "claims.Conflict",
+        blank=True,
+        related_name="cited_by_verdicts",
+        help_text="Confirmed conflicts the verdict rests on.",
+    )
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim_id", "version"]
+        get_latest_by = "version"
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "version"], name="verdict_one_per_version"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="verdict_version_positive"),
+            models.CheckConstraint(condition=~Q(summary=""), name="verdict_summary_required"),
+            models.CheckConstraint(
+                condition=Q(kind="original", version=1)
+                | (~Q(kind="original") & Q(version__gt=1) & ~Q(correction_note="")),
+                name="verdict_later_versions_explain_themselves",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim {self.claim_id} v{self.version}: {self.rating}"
+
+
+class Transition(models.Model):
+    """One workflow step of a claim: who moved it from which state to which, when, and why."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=Claim.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Claim.Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["claim_id", "at", "id"]
+        indexes = [models.Index(fields=["claim", "at"], name="transition_claim_at")]
+
+    def __str__(self) -> str:
+        return f"Claim {self.claim_id}: {self.from_status} → {self.to_status}"
