@@ -79,6 +79,10 @@ class Review(models.Model):
 
     class Meta:
         ordering = ["claim_id", "submitted_at", "id"]
+        permissions = [
+            # Editors see every review; everyone else is held to the blind-review rule.
+            ("view_all_reviews", "Can see every reviewer's review of any claim"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["claim", "reviewer"], name="review_one_per_reviewer_per_claim"),
             models.CheckConstraint(condition=~Q(rationale=""), name="review_rationale_required"),
@@ -173,6 +177,11 @@ class Verdict(models.Model):
     class Meta:
         ordering = ["claim_id", "version"]
         get_latest_by = "version"
+        permissions = [
+            ("publish_verdict", "Can publish a reviewed claim's verdict"),
+            ("correct_verdict", "Can correct a published verdict"),
+            ("retract_verdict", "Can retract a published verdict"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["claim", "version"], name="verdict_one_per_version"),
             models.CheckConstraint(condition=Q(version__gte=1), name="verdict_version_positive"),
@@ -200,6 +209,12 @@ class Transition(models.Model):
 
     class Meta:
         ordering = ["claim_id", "at", "id"]
+        # The claim workflow's own permissions live here, beside the log they write to.
+        permissions = [
+            ("submit_claim", "Can submit a draft claim for review"),
+            ("assign_reviewers", "Can assign reviewers to a claim"),
+            ("send_back_claim", "Can send a claim back to draft"),
+        ]
         indexes = [models.Index(fields=["claim", "at"], name="transition_claim_at")]
 
     def __str__(self) -> str:
