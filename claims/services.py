@@ -1,0 +1,351 @@
+"""Writes for documents, entities, claims and appearances. The admin, the commands and the
+API call these; each runs in one transaction and validates before it writes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from claims import anchoring
+from claims.errors import NotPermitted, ServiceError, StaleVersion, TransitionNotAllowed
+from claims.models import Appearance, Claim, Entity, SourceDocument
+
+# C0 controls other than tab, newline and carriage return, DEL, and the C1 range: none of
+# them belongs in an article, and their presence means a binary file or a wrong encoding.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+# Claims whose verdict is public: their wording is what the verdict judged.
+_FROZEN_STATUSES = {Claim.Status.PUBLISHED, Claim.Status.RETRACTED}
+
+_SLUG_MAX = 80
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()
+
+
+class DocumentRefused(ServiceError):
+    """A file that cannot be imported as a source document (empty, binary, not UTF-8, too large)."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    document: SourceDocument
+    status: Literal["created", "unchanged", "new_version"]
+
+
+def _require(user, perm: str) -> None:
+    # `by=None` is the command line (a trusted operator); a user must hold the model permission.
+    if user is not None and not user.has_perm(perm):
+        raise NotPermitted("permission_required", f"You need the {perm!r} permission to do this.")
+
+
+def _record_by(instance, user) -> None:
+    # simple_history attributes the next history row to this user outside a request.
+    if user is not None:
+        instance._history_user = user
+
+
+# --- Source documents ---------------------------------------------------------------
+
+
+def document_check_file(path: Path) -> str:
+    """Return the file's text if it can be imported; raise DocumentRefused naming the file otherwise."""
+    path = Path(path)
+    limit = settings.DOCUMENT_MAX_BYTES
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise DocumentRefused(
+                "document_too_large", f"{path}: {size} bytes is larger than the {limit}-byte limit (DOCUMENT_MAX_BYTES)"
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DocumentRefused("document_unreadable", f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if not raw.strip():
+        raise DocumentRefused("document_empty", f"{path}: the file is empty")
+    if b"\x00" in raw:
+        raise DocumentRefused("document_binary", f"{path}: looks binary (contains NUL bytes), not a text file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentRefused(
+            "document_not_utf8", f"{path}: not valid UTF-8 (byte {raw[exc.start]:#04x} at offset {exc.start})"
+        ) from exc
+    bad = _CONTROL_CHARS.search(text)
+    if bad:
+        raise DocumentRefused(
+            "document_binary",
+            f"{path}: contains control character U+{ord(bad.group()):04X} at offset {bad.start()}, not plain text",
+        )
+    return text
+
+
+def document_import(*, path: Path) -> ImportResult:
+    """Import one text file: unchanged when its text is known, else a new document or a new version."""
+    path = Path(path)
+    text = document_check_file(path)
+    sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with transaction.atomic():
+        existing = SourceDocument.objects.filter(sha256=sha256).first()
+        if existing is not None:
+            return ImportResult(document=existing, status="unchanged")
+        # Lock the file's latest version so two imports of a changed file cannot both
+        # claim to succeed it (the one-to-one link would refuse the second anyway).
+        previous = (
+            SourceDocument.objects.select_for_update()
+            .latest_versions()
+            .filter(source_file=path.name)
+            .order_by("-id")
+            .first()
+        )
+        document = SourceDocument(text=text, sha256=sha256, source_file=path.name, previous_version=previous)
+        if previous is not None:
+            # A new version describes the same article: carry the editors' metadata over.
+            for field in ("title", "outlet", "author", "published_on", "url"):
+                setattr(document, field, getattr(previous, field))
+        document.full_clean()
+        document.save()
+    return ImportResult(document=document, status="new_version" if previous else "created")
+
+
+def document_update_metadata(
+    *,
+    document: SourceDocument,
+    title: str,
+    outlet: str,
+    author: str,
+    published_on: date | None,
+    url: str,
+    by=None,
+) -> SourceDocument:
+    """Change a document's descriptive metadata; its text is never written."""
+    _require(by, "claims.change_sourcedocument")
+    with transaction.atomic():
+        locked = SourceDocument.objects.select_for_update().get(pk=document.pk)
+        locked.title, locked.outlet, locked.author = title, outlet, author
+        locked.published_on, locked.url = published_on, url
+        locked.full_clean()
+        _record_by(locked, by)
+        # update_fields: the text column is never part of an UPDATE.
+        locked.save(update_fields=["title", "outlet", "author", "published_on", "url"])
+    return locked
+
+
+# --- Entities -----------------------------------------------------------------------
+
+
+def _unique_slug(model, base: str, *, exclude_pk=None) -> str:
+    base = (slugify(base)[:_SLUG_MAX].rstrip("-")) or model._meta.model_name
+    taken = set(model.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def entity_create(
+    *, name: str, kind: str, slug: str | None = None, description: str = "", url: str = "", by=None
+) -> Entity:
+    """Create a person, organisation or group; the slug is derived from the name when not given."""
+    _require(by, "claims.add_entity")
+    with transaction.atomic():
+        entity = Entity(
+            name=name,
+            kind=kind,
+            slug=slug or _unique_slug(Entity, _words(name)),
+            description=description,
+            url=url,
+        )
+        entity.full_clean()
+        _record_by(entity, by)
+        entity.save()
+    return entity
+
+
+def entity_update(
+    *, entity: Entity, by=None, name=UNSET, kind=UNSET, slug=UNSET, description=UNSET, url=UNSET
+) -> Entity:
+    """Change an entity's fields; only the ones given are written."""
+    _require(by, "claims.change_entity")
+    with transaction.atomic():
+        locked = Entity.objects.select_for_update().get(pk=entity.pk)
+        for field, value in {"name": name, "kind": kind, "slug": slug, "description": description, "url": url}.items():
+            if value is not UNSET:
+                setattr(locked, field, value)
+        locked.full_clean()
+        _record_by(locked, by)
+        locked.save()
+    return locked
+
+
+# --- Claims -------------------------------------------------------------------------
+
+
+def _words(text: str, limit: int = 10) -> str:
+    return " ".join(text.split()[:limit])
+
+
+def claim_create(
+    *,
+    text: str,
+    kind: str,
+    claimant: Entity,
+    entities: Iterable[Entity] = (),
+    slug: str | None = None,
+    by=None,
+) -> Claim:
+    """Record a claim as a draft; the slug comes from its first words when not given."""
+    _require(by, "claims.add_claim")
+    with transaction.atomic():
+        claim = Claim(
+            text=text,
+            kind=kind,
+            claimant=claimant,
+            slug=slug or _unique_slug(Claim, _words(text)),
+            created_by=by,
+        )
+        claim.full_clean()
+        _record_by(claim, by)
+        claim.save()
+        claim.entities.set(list(entities))
+    return claim
+
+
+def claim_update(
+    *,
+    claim: Claim,
+    by,
+    expected_version: int,
+    text=UNSET,
+    kind=UNSET,
+    claimant=UNSET,
+    entities=UNSET,
+) -> Claim:
+    """Edit a claim that the caller loaded at `expected_version`; a stale copy is refused."""
+    _require(by, "claims.change_claim")
+    with transaction.atomic():
+        # The row lock makes the version check and the bump one step: two editors saving
+        # at once are serialised, and the second sees the first one's version.
+        locked = Claim.objects.select_for_update().get(pk=claim.pk)
+        if locked.version != expected_version:
+            raise StaleVersion(
+                message=(
+                    f"Someone else saved this claim (now version {locked.version}, you loaded version "
+                    f"{expected_version}); nothing was changed. Reload it and apply your change again."
+                ),
+                current_version=locked.version,
+            )
+        changes = {"text": text, "kind": kind, "claimant": claimant}
+        changes = {field: value for field, value in changes.items() if value is not UNSET}
+        if locked.status in _FROZEN_STATUSES:
+            frozen = [f for f, v in changes.items() if getattr(locked, f) != v]
+            if frozen:
+                raise TransitionNotAllowed(
+                    "published_claim_frozen",
+                    f"The {' and '.join(frozen)} of a {locked.get_status_display().lower()} claim cannot change; "
+                    "correct it through a new verdict version.",
+                )
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        locked.version += 1
+        locked.full_clean()
+        _record_by(locked, by)
+        locked.save()
+        if entities is not UNSET:
+            locked.entities.set(list(entities))
+    return locked
+
+
+# --- Appearances --------------------------------------------------------------------
+
+
+def appearance_locate(
+    *,
+    document: SourceDocument,
+    quote: str,
+    prefix: str = "",
+    suffix: str = "",
+    occurrence: int | None = None,
+    start: int | None = None,
+    end: int | None = None,
+) -> anchoring.Selector:
+    """The selector for a quote in a document; ValidationError on the `exact` field when it does not fit.
+
+    With offsets, the quote must be exactly document.text[start:end]; without, the quote
+    helper finds it (exact match first, then ignoring whitespace and quote styles).
+    """
+    try:
+        if start is not None or end is not None:
+            if start is None or end is None:
+                raise anchoring.AnchorError("give both start and end, or neither")
+            anchoring.check_selector(document.text, exact=quote, start=start, end=end)
+            return anchoring.selector_at(document.text, start, end)
+        return anchoring.find_quote(document.text, quote, prefix=prefix, suffix=suffix, occurrence=occurrence)
+    except anchoring.AnchorError as exc:
+        raise ValidationError({"exact": f"{exc} (document {document.source_file!r})"}) from exc
+
+
+def appearance_add(
+    *,
+    claim: Claim,
+    document: SourceDocument,
+    quote: str,
+    prefix: str = "",
+    suffix: str = "",
+    occurrence: int | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    by=None,
+) -> Appearance:
+    """Anchor a claim to a quote in a document; the stored quote is the document's own text."""
+    _require(by, "claims.add_appearance")
+    selector = appearance_locate(
+        document=document, quote=quote, prefix=prefix, suffix=suffix, occurrence=occurrence, start=start, end=end
+    )
+    with transaction.atomic():
+        # Serialise anchoring on one claim, so the duplicate-span check below stays true.
+        Claim.objects.select_for_update().filter(pk=claim.pk).first()
+        appearance = Appearance(
+            claim=claim,
+            document=document,
+            exact=selector.exact,
+            prefix=selector.prefix,
+            suffix=selector.suffix,
+            start=selector.start,
+            end=selector.end,
+        )
+        try:
+            appearance.full_clean()
+        except ValidationError as exc:
+            if "__all__" in exc.message_dict:
+                raise ValidationError(
+                    {"exact": f"This claim is already anchored at {selector.start}..{selector.end} of that document."}
+                ) from exc
+            raise
+        _record_by(appearance, by)
+        appearance.save()
+    return appearance
+
+
+def appearance_remove(*, appearance: Appearance, by=None) -> None:
+    """Remove one anchor of a claim (the document text is untouched)."""
+    _require(by, "claims.delete_appearance")
+    with transaction.atomic():
+        _record_by(appearance, by)
+        appearance.delete()
