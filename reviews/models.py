@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from claims import anchoring
 from claims.models import Claim, SourceDocument
+from reviews.querysets import AssignmentQuerySet, ReviewQuerySet, VerdictQuerySet
 
 
 class Rating(models.Model):
@@ -44,6 +45,7 @@ class Assignment(models.Model):
     assigned_at = models.DateTimeField(auto_now_add=True)
     active = models.BooleanField(default=True)
 
+    objects = AssignmentQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -75,6 +77,7 @@ class Review(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
+    objects = ReviewQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -172,6 +175,7 @@ class Verdict(models.Model):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField()
 
+    objects = VerdictQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -1,0 +1,83 @@
+"""Read vocabulary for the review workflow: chainable querysets and claim filters."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from reviews.roles import is_editor
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def active(self) -> AssignmentQuerySet:
+        """Assignments that reassigning or sending back has not ended."""
+        return self.filter(active=True)
+
+    def of(self, user) -> AssignmentQuerySet:
+        """Assignments given to `user`."""
+        return self.filter(reviewer=user)
+
+
+class ReviewQuerySet(models.QuerySet):
+    def submitted(self) -> ReviewQuerySet:
+        """Reviews that count: submitted and not reopened by a send-back."""
+        return self.filter(status="submitted")
+
+    def visible_to(self, user) -> ReviewQuerySet:
+        """The blind-review rule: a user sees other reviewers' reviews of a claim only after
+        submitting their own; editors see every review of claims they are not reviewing."""
+        from reviews.models import Assignment, Review
+
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        own = Q(reviewer=user)
+        after_own = Q(claim__in=Review.objects.filter(reviewer=user, status="submitted").values("claim"))
+        if not is_editor(user):
+            return self.filter(own | after_own)
+        # An editor who is also an assigned reviewer is as blind as any other reviewer.
+        reviewing = Assignment.objects.active().of(user).values("claim")
+        return self.filter(own | after_own | ~Q(claim__in=reviewing))
+
+    def with_details(self) -> ReviewQuerySet:
+        """A review with its claim, reviewer, rating and evidence, in a fixed number of queries."""
+        return self.select_related("claim", "reviewer", "rating").prefetch_related("evidence__document")
+
+
+class VerdictQuerySet(models.QuerySet):
+    def current(self) -> VerdictQuerySet:
+        """The latest version of each claim's verdict."""
+        from reviews.models import Verdict
+
+        later = Verdict.objects.filter(claim=OuterRef("claim"), version__gt=OuterRef("version"))
+        return self.filter(~Exists(later))
+
+
+def reviewers_disagree() -> Exists:
+    """An expression true for claims whose submitted reviews carry different ratings."""
+    from reviews.models import Review
+
+    other_rating = Review.objects.filter(claim=OuterRef(OuterRef("claim")), status="submitted").exclude(
+        rating=OuterRef("rating")
+    )
+    return Exists(Review.objects.filter(claim=OuterRef("pk"), status="submitted").filter(Exists(other_rating)))
+
+
+def claims_with_disagreement(claims: models.QuerySet) -> models.QuerySet:
+    """The claims among `claims` whose reviewers disagree (different ratings)."""
+    return claims.filter(reviewers_disagree())
+
+
+def claims_in_queue_of(user, claims: models.QuerySet) -> models.QuerySet:
+    """Claims in review that `user` is assigned to and has not yet submitted a review of."""
+    from reviews.models import Assignment, Review
+
+    assigned = Assignment.objects.active().of(user).values("claim")
+    done = Review.objects.submitted().filter(reviewer=user).values("claim")
+    return claims.filter(status="in_review", pk__in=assigned).exclude(pk__in=done)
+
+
+def claims_assigned_to(user, claims: models.QuerySet) -> models.QuerySet:
+    """Claims `user` has ever been asked to review."""
+    from reviews.models import Assignment
+
+    return claims.filter(pk__in=Assignment.objects.of(user).values("claim"))

@@ -1,0 +1,494 @@
+"""The review workflow: one service per transition, used by the admin, the API and commands.
+
+States: draft → submitted → in_review → reviewed → published (→ retracted). Each service
+checks the user's permission (NotPermitted), the claim's state (TransitionNotAllowed),
+validates its input (ValidationError with field names), then writes, records a Transition
+row and bumps the claim's version, all in one transaction. Nothing is half-written.
+
+Every write sets the history user explicitly (`_history_user`, or `default_user` for bulk
+writes) so history names who did it even outside a request (commands, tests, the API).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from claims import anchoring
+from claims.errors import NotPermitted, StaleVersion, TransitionNotAllowed
+from claims.models import Claim, Conflict, SourceDocument
+from reviews.models import Assignment, Evidence, Rating, Review, Transition, Verdict
+from reviews.roles import is_reviewer
+
+Status = Claim.Status
+
+# Where a claim sits in the workflow; load_demo_workflow uses it to skip finished claims.
+STATUS_ORDER = [Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW, Status.REVIEWED, Status.PUBLISHED, Status.RETRACTED]
+
+
+@dataclass(frozen=True)
+class EvidenceInput:
+    """One evidence item as a caller gives it: a passage (document + quote, or offsets) or a URL."""
+
+    stance: str
+    document: SourceDocument | int | None = None
+    quote: str = ""
+    occurrence: int | None = None
+    prefix: str = ""
+    suffix: str = ""
+    start: int | None = None
+    end: int | None = None
+    url: str = ""
+    title: str = ""
+    excerpt: str = ""
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _require_perm(user, perm: str, *, rule: str, action: str) -> None:
+    if user is None or not user.is_authenticated or not user.has_perm(perm):
+        raise NotPermitted(rule, f"You do not have permission to {action}.")
+
+
+def _lock_claim(claim: Claim, expected_version: int | None) -> Claim:
+    # Lock the claim row for the whole transition: two simultaneous requests (two publishes,
+    # two reviewers completing the review) then run one after the other, and the second
+    # sees the first one's state instead of acting on a stale copy.
+    locked = Claim.objects.select_for_update().get(pk=claim.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersion(current_version=locked.version)
+    return locked
+
+
+def _require_state(claim: Claim, allowed: Iterable[str], *, rule: str, action: str) -> None:
+    allowed = list(allowed)
+    if claim.status not in allowed:
+        names = " or ".join(str(Status(s).label).lower() for s in allowed)
+        raise TransitionNotAllowed(
+            rule, f"Cannot {action}: the claim is {claim.get_status_display().lower()}, and must be {names}."
+        )
+
+
+def _require_text(errors: dict, field: str, value: str, message: str) -> None:
+    if not (value or "").strip():
+        errors[field] = message
+
+
+def _require_rating(errors: dict, rating) -> None:
+    if not isinstance(rating, Rating) or rating.pk is None:
+        errors["rating"] = "Choose a rating from the scale."
+
+
+def _move(claim: Claim, to: str, *, by, note: str, at=None) -> Transition:
+    """Change the claim's status, bump its version and log the step. The claim must be locked."""
+    at = at or timezone.now()
+    from_status = claim.status
+    claim.status = to
+    claim.version += 1
+    claim.full_clean(validate_unique=False)
+    claim._history_user = by
+    claim.save()
+    return Transition.objects.create(claim=claim, from_status=from_status, to_status=to, by=by, at=at, note=note)
+
+
+def _sync(target: Claim, source: Claim) -> None:
+    """Copy the new workflow fields onto the caller's instance so it is not left stale."""
+    for field in ("status", "version", "published_at", "verdict_updated_at", "updated_at"):
+        setattr(target, field, getattr(source, field))
+
+
+def _four_eyes(claim: Claim, by) -> None:
+    if (
+        Review.objects.filter(claim=claim, reviewer=by).exists()
+        or Assignment.objects.filter(claim=claim, reviewer=by).exists()
+    ):
+        raise TransitionNotAllowed(
+            "four_eyes", "Four eyes: an editor who reviewed or was assigned to this claim may not publish its verdict."
+        )
+
+
+def _reviews_disagree(claim: Claim) -> bool:
+    return Review.objects.submitted().filter(claim=claim).values("rating").distinct().count() > 1
+
+
+def _latest_verdict(claim: Claim) -> Verdict:
+    return Verdict.objects.filter(claim=claim).order_by("-version").first()
+
+
+def _document(value: SourceDocument | int) -> SourceDocument:
+    if isinstance(value, SourceDocument):
+        return value
+    try:
+        return SourceDocument.objects.get(pk=value)
+    except (SourceDocument.DoesNotExist, ValueError, TypeError):
+        raise anchoring.AnchorError(f"there is no document {value!r}") from None
+
+
+def _build_evidence(item: EvidenceInput) -> Evidence:
+    """An unsaved Evidence row for `item`; raises ValueError with a readable message."""
+    if item.stance not in Evidence.Stance.values:
+        raise ValueError(f"the stance must be one of {', '.join(Evidence.Stance.values)}, not {item.stance!r}")
+    has_passage = item.document not in (None, "")
+    has_url = bool((item.url or "").strip())
+    if has_passage == has_url:
+        raise ValueError("give either a passage of a source document or an outside URL (exactly one of them)")
+    if has_url:
+        url = item.url.strip()
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            raise ValueError(f"{url!r} is not a valid http(s) URL") from None
+        if not (item.title or "").strip():
+            raise ValueError("an outside source needs a title")
+        return Evidence(stance=item.stance, url=url, title=item.title.strip(), excerpt=(item.excerpt or "").strip())
+    document = _document(item.document)
+    if item.start is not None or item.end is not None:
+        if item.start is None or item.end is None:
+            raise ValueError("give both start and end offsets, or a quote")
+        selector = anchoring.selector_at(document.text, item.start, item.end)
+        if item.quote and item.quote != selector.exact:
+            anchoring.check_selector(document.text, exact=item.quote, start=item.start, end=item.end)
+    else:
+        selector = anchoring.find_quote(
+            document.text, item.quote, prefix=item.prefix, suffix=item.suffix, occurrence=item.occurrence
+        )
+    return Evidence(
+        stance=item.stance,
+        document=document,
+        exact=selector.exact,
+        prefix=selector.prefix,
+        suffix=selector.suffix,
+        start=selector.start,
+        end=selector.end,
+    )
+
+
+def _deactivate(assignments: Sequence[Assignment], *, by) -> None:
+    for assignment in assignments:
+        assignment.active = False
+    if assignments:
+        bulk_update_with_history(assignments, Assignment, ["active"], default_user=by)
+
+
+# --- transitions ------------------------------------------------------------------------
+
+
+def claim_submit_for_review(
+    *, claim: Claim, by: AbstractBaseUser, note: str = "", expected_version: int | None = None
+) -> Claim:
+    """Draft → submitted: an editor puts the claim in the review queue."""
+    _require_perm(by, "reviews.submit_claim", rule="submit_permission", action="submit claims for review")
+    with transaction.atomic():
+        locked = _lock_claim(claim, expected_version)
+        _require_state(locked, [Status.DRAFT], rule="submit_requires_draft", action="submit for review")
+        _move(locked, Status.SUBMITTED, by=by, note=note)
+    _sync(claim, locked)
+    return locked
+
+
+def claim_assign_reviewers(
+    *,
+    claim: Claim,
+    by: AbstractBaseUser,
+    reviewers: Sequence[AbstractBaseUser],
+    note: str = "",
+    expected_version: int | None = None,
+) -> Claim:
+    """Submitted or in review → in review: an editor sets who reviews; reassigning replaces the set."""
+    _require_perm(by, "reviews.assign_reviewers", rule="assign_permission", action="assign reviewers")
+    with transaction.atomic():
+        locked = _lock_claim(claim, expected_version)
+        _require_state(
+            locked, [Status.SUBMITTED, Status.IN_REVIEW], rule="assign_requires_submitted", action="assign reviewers"
+        )
+        wanted = list({user.pk: user for user in reviewers if user is not None}.values())
+        required = settings.REVIEWS_REQUIRED
+        problems = []
+        if len(wanted) < required:
+            problems.append(f"Assign at least {required} reviewers: the claim needs {required} independent reviews.")
+        problems += [f"{user} is not in the Reviewers group." for user in wanted if not is_reviewer(user)]
+        current = list(Assignment.objects.active().filter(claim=locked).select_related("reviewer"))
+        wanted_ids = {user.pk for user in wanted}
+        removed = [a for a in current if a.reviewer_id not in wanted_ids]
+        already_reviewed = set(
+            Review.objects.submitted()
+            .filter(claim=locked, reviewer__in=[a.reviewer_id for a in removed])
+            .values_list("reviewer_id", flat=True)
+        )
+        problems += [
+            f"{a.reviewer} has already submitted a review of this claim and cannot be unassigned."
+            for a in removed
+            if a.reviewer_id in already_reviewed
+        ]
+        if problems:
+            raise ValidationError({"reviewers": problems})
+        kept_ids = {a.reviewer_id for a in current} - {a.reviewer_id for a in removed}
+        _deactivate(removed, by=by)
+        added = [Assignment(claim=locked, reviewer=user, assigned_by=by) for user in wanted if user.pk not in kept_ids]
+        for assignment in added:
+            assignment.full_clean(validate_constraints=False)
+        bulk_create_with_history(added, Assignment, default_user=by)
+        names = ", ".join(sorted(str(user) for user in wanted))
+        _move(locked, Status.IN_REVIEW, by=by, note=note or f"Reviewers: {names}")
+    _sync(claim, locked)
+    return locked
+
+
+def review_record(
+    *,
+    claim: Claim,
+    reviewer: AbstractBaseUser,
+    rating: Rating,
+    rationale: str,
+    evidence: Sequence[EvidenceInput],
+) -> Review:
+    """An assigned reviewer submits their independent review; the last required one moves the claim to reviewed."""
+    _require_perm(reviewer, "reviews.add_review", rule="review_permission", action="review claims")
+    with transaction.atomic():
+        locked = _lock_claim(claim, None)
+        _require_state(locked, [Status.IN_REVIEW], rule="review_requires_in_review", action="record a review")
+        if not Assignment.objects.active().filter(claim=locked, reviewer=reviewer).exists():
+            raise NotPermitted("reviewer_not_assigned", "Only a reviewer assigned to this claim may review it.")
+        existing = Review.objects.filter(claim=locked, reviewer=reviewer).first()
+        if existing is not None and existing.status == Review.Status.SUBMITTED:
+            raise TransitionNotAllowed(
+                "one_review_per_reviewer", "You have already submitted your review of this claim; one review each."
+            )
+
+        errors: dict = {}
+        _require_rating(errors, rating)
+        _require_text(errors, "rationale", rationale, "Explain your rating: a rationale is required.")
+        evidence_rows, evidence_errors = [], []
+        if not evidence:
+            evidence_errors.append("Give at least one evidence item.")
+        for number, item in enumerate(evidence, start=1):
+            try:
+                evidence_rows.append(_build_evidence(item))
+            except ValueError as exc:  # AnchorError is a ValueError
+                evidence_errors.append(f"Evidence {number}: {exc}.")
+        if evidence_errors:
+            errors["evidence"] = evidence_errors
+        if errors:
+            raise ValidationError(errors)
+
+        now = timezone.now()
+        # A review reopened by a send-back is revised in place (one row per reviewer and claim);
+        # its earlier content stays in history.
+        review = existing or Review(claim=locked, reviewer=reviewer)
+        if existing is not None:
+            review.version += 1
+        review.rating = rating
+        review.rationale = rationale.strip()
+        review.status = Review.Status.SUBMITTED
+        review.submitted_at = now
+        review.full_clean()
+        review._history_user = reviewer
+        review.save()
+        if existing is not None:
+            for old in list(existing.evidence.all()):
+                old._history_user = reviewer
+                old.delete()
+        for row in evidence_rows:
+            row.review = review
+            row.full_clean()
+        bulk_create_with_history(evidence_rows, Evidence, default_user=reviewer)
+
+        if Review.objects.submitted().filter(claim=locked).count() >= settings.REVIEWS_REQUIRED:
+            _move(locked, Status.REVIEWED, by=reviewer, note="required reviews in", at=now)
+    _sync(claim, locked)
+    return review
+
+
+def claim_send_back(*, claim: Claim, by: AbstractBaseUser, reason: str, expected_version: int | None = None) -> Claim:
+    """Any state before publication → draft, with a reason; assignments end and reviews reopen."""
+    _require_perm(by, "reviews.send_back_claim", rule="send_back_permission", action="send claims back")
+    with transaction.atomic():
+        locked = _lock_claim(claim, expected_version)
+        _require_state(
+            locked,
+            [Status.SUBMITTED, Status.IN_REVIEW, Status.REVIEWED],
+            rule="send_back_requires_unpublished",
+            action="send back",
+        )
+        errors: dict = {}
+        _require_text(errors, "reason", reason, "Say why the claim is sent back.")
+        if errors:
+            raise ValidationError(errors)
+        _deactivate(list(Assignment.objects.active().filter(claim=locked)), by=by)
+        # The claim may change before it comes back, so earlier reviews must be looked at again.
+        reopened = list(Review.objects.submitted().filter(claim=locked))
+        for review in reopened:
+            review.status = Review.Status.DRAFT
+        if reopened:
+            bulk_update_with_history(reopened, Review, ["status"], default_user=by)
+        _move(locked, Status.DRAFT, by=by, note=reason.strip())
+    _sync(claim, locked)
+    return locked
+
+
+def _validate_conflicts(errors: dict, claim: Claim, cited_conflicts) -> list[Conflict]:
+    conflicts = list(cited_conflicts or ())
+    bad = [
+        c
+        for c in conflicts
+        if not isinstance(c, Conflict)
+        or c.status != Conflict.Status.CONFIRMED
+        or claim.pk not in (c.claim_a_id, c.claim_b_id)
+    ]
+    if bad:
+        errors["cited_conflicts"] = [
+            f"Conflict {getattr(c, 'pk', c)} is not a confirmed conflict involving this claim." for c in bad
+        ]
+    return conflicts
+
+
+def claim_publish(
+    *,
+    claim: Claim,
+    by: AbstractBaseUser,
+    rating: Rating,
+    summary: str,
+    resolution: str = "",
+    cited_conflicts: Iterable[Conflict] = (),
+    expected_version: int | None = None,
+) -> Verdict:
+    """Reviewed → published: an editor who did not review the claim publishes verdict version 1."""
+    _require_perm(by, "reviews.publish_verdict", rule="publish_permission", action="publish verdicts")
+    with transaction.atomic():
+        locked = _lock_claim(claim, expected_version)
+        _require_state(locked, [Status.REVIEWED], rule="publish_requires_reviewed", action="publish")
+        _four_eyes(locked, by)
+        errors: dict = {}
+        _require_rating(errors, rating)
+        _require_text(errors, "summary", summary, "Write the public summary of the verdict.")
+        if _reviews_disagree(locked):
+            _require_text(
+                errors, "resolution", resolution, "The reviewers disagree: record how the disagreement was resolved."
+            )
+        conflicts = _validate_conflicts(errors, locked, cited_conflicts)
+        if errors:
+            raise ValidationError(errors)
+        now = timezone.now()
+        verdict = Verdict(
+            claim=locked,
+            version=1,
+            kind=Verdict.Kind.ORIGINAL,
+            rating=rating,
+            summary=summary.strip(),
+            resolution=(resolution or "").strip(),
+            published_by=by,
+            published_at=now,
+        )
+        verdict.full_clean()
+        verdict._history_user = by
+        verdict.save()
+        verdict.cited_conflicts.set(conflicts)
+        locked.published_at = now
+        locked.verdict_updated_at = now
+        _move(locked, Status.PUBLISHED, by=by, note=f"Published: {rating}", at=now)
+    _sync(claim, locked)
+    return verdict
+
+
+def verdict_correct(
+    *,
+    claim: Claim,
+    by: AbstractBaseUser,
+    rating: Rating,
+    summary: str,
+    note: str,
+    expected_version: int | None = None,
+) -> Verdict:
+    """Published → published: a correction is a new verdict version; earlier versions never change."""
+    _require_perm(by, "reviews.correct_verdict", rule="correct_permission", action="correct verdicts")
+    with transaction.atomic():
+        locked = _lock_claim(claim, expected_version)
+        _require_state(locked, [Status.PUBLISHED], rule="correct_requires_published", action="correct the verdict")
+        _four_eyes(locked, by)
+        errors: dict = {}
+        _require_rating(errors, rating)
+        _require_text(errors, "summary", summary, "Write the corrected public summary.")
+        _require_text(errors, "note", note, "Say what the correction changes.")
+        if errors:
+            raise ValidationError(errors)
+        previous = _latest_verdict(locked)
+        now = timezone.now()
+        verdict = Verdict(
+            claim=locked,
+            version=previous.version + 1,
+            kind=Verdict.Kind.CORRECTION,
+            rating=rating,
+            summary=summary.strip(),
+            resolution=previous.resolution,
+            correction_note=note.strip(),
+            published_by=by,
+            published_at=now,
+        )
+        verdict.full_clean()
+        verdict._history_user = by
+        verdict.save()
+        verdict.cited_conflicts.set(previous.cited_conflicts.all())
+        locked.verdict_updated_at = now
+        _move(locked, Status.PUBLISHED, by=by, note=f"Correction (v{verdict.version}): {note.strip()}", at=now)
+    _sync(claim, locked)
+    return verdict
+
+
+def verdict_retract(*, claim: Claim, by: AbstractBaseUser, reason: str, expected_version: int | None = None) -> Verdict:
+    """Published → retracted: a last verdict version of kind retraction, carrying the reason.
+
+    The retraction keeps the previous rating and summary (what is being withdrawn) so readers
+    can still see what was said; the reason is its correction note and the claim's status says
+    retracted. No rating is invented for it.
+    """
+    _require_perm(by, "reviews.retract_verdict", rule="retract_permission", action="retract verdicts")
+    with transaction.atomic():
+        locked = _lock_claim(claim, expected_version)
+        _require_state(locked, [Status.PUBLISHED], rule="retract_requires_published", action="retract the verdict")
+        errors: dict = {}
+        _require_text(errors, "reason", reason, "Say why the verdict is retracted.")
+        if errors:
+            raise ValidationError(errors)
+        previous = _latest_verdict(locked)
+        now = timezone.now()
+        verdict = Verdict(
+            claim=locked,
+            version=previous.version + 1,
+            kind=Verdict.Kind.RETRACTION,
+            rating=previous.rating,
+            summary=previous.summary,
+            resolution=previous.resolution,
+            correction_note=reason.strip(),
+            published_by=by,
+            published_at=now,
+        )
+        verdict.full_clean()
+        verdict._history_user = by
+        verdict.save()
+        verdict.cited_conflicts.set(previous.cited_conflicts.all())
+        locked.verdict_updated_at = now
+        _move(locked, Status.RETRACTED, by=by, note=reason.strip(), at=now)
+    _sync(claim, locked)
+    return verdict
+
+
+def allowed_actions(*, claim: Claim, user) -> list[str]:
+    """The transitions `user` may try on `claim` now (for the admin's buttons); the services decide."""
+    perms = {
+        "submit": ("reviews.submit_claim", [Status.DRAFT]),
+        "assign": ("reviews.assign_reviewers", [Status.SUBMITTED, Status.IN_REVIEW]),
+        "send_back": ("reviews.send_back_claim", [Status.SUBMITTED, Status.IN_REVIEW, Status.REVIEWED]),
+        "publish": ("reviews.publish_verdict", [Status.REVIEWED]),
+        "correct": ("reviews.correct_verdict", [Status.PUBLISHED]),
+        "retract": ("reviews.retract_verdict", [Status.PUBLISHED]),
+    }
+    return [name for name, (perm, states) in perms.items() if claim.status in states and user.has_perm(perm)]
