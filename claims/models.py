@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -281,7 +284,7 @@ class Qualifier(models.TextChoices):
 
 def _dates_in_order(instance, start_field: str, end_field: str) -> dict[str, str]:
     start, end = getattr(instance, start_field), getattr(instance, end_field)
-    if start and end and start > end:
+    if isinstance(start, date) and isinstance(end, date) and start > end:
         return {end_field: f"{end_field.replace('_', ' ').capitalize()} ({end}) is before {start_field} ({start})."}
     return {}
 
@@ -328,9 +331,10 @@ class WageFigure(models.Model):
 
     def clean(self) -> None:
         errors = _dates_in_order(self, "refers_from", "refers_to")
-        if self.amount is not None and self.amount >= FACT_AMOUNT_LIMIT:
+        # clean() runs even when clean_fields() rejected the value, so check the type first.
+        if isinstance(self.amount, Decimal) and self.amount >= FACT_AMOUNT_LIMIT:
             errors["amount"] = f"{self.amount} is implausibly large; amounts must be below {FACT_AMOUNT_LIMIT:,}."
-        if self.amount is not None and self.amount < 0:
+        if isinstance(self.amount, Decimal) and self.amount < 0:
             errors["amount"] = "An amount cannot be negative."
         if errors:
             raise ValidationError(errors)
@@ -468,7 +472,7 @@ class QuantityFact(models.Model):
         return f"{self.measure}: {self.get_qualifier_display()} {self.value.normalize()} {self.unit}".strip()
 
     def clean(self) -> None:
-        if self.value is not None and not (0 <= self.value < FACT_AMOUNT_LIMIT):
+        if isinstance(self.value, Decimal) and not (0 <= self.value < FACT_AMOUNT_LIMIT):
             raise ValidationError({"value": f"A quantity must be between 0 and {FACT_AMOUNT_LIMIT:,}."})
 
 

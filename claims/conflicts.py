@@ -1,0 +1,430 @@
+"""The conflict detector: finds pairs of claims whose structured facts cannot both be true.
+
+What counts as the same thing, and when two statements about it disagree:
+
+- Wages: same measure (case-insensitive), payer and payee equal or unknown on one side, same
+  currency. Both figures are converted to a common period (settings' assumptions) and read
+  as ranges: "exactly"/"about" is a value (about = within 20%), "at most"/"up to" a ceiling,
+  "at least" a floor. A value above a ceiling or below a floor disagrees ("up to $20/month"
+  vs "$20 a day"). Two different ceilings (or two different floors) for the same pay also
+  disagree: "the maximum is $20/month" and "the maximum is $27.09/month" cannot both be the
+  rule ("at most" and "up to" both state the cap). Lump sums are compared only with lump sums.
+- Contracts: the same engaged party with a different engager (who hired ProCom: the campaign
+  or its vendor?); the same pair with a different role, or statuses active vs ended
+  ("unknown" agrees with anything), or different since/until dates.
+- Quantities: same measure and unit, values read as ranges as for wages. Two different lower
+  bounds for the same count ("at least two centers" vs "at least one of the two prisons")
+  are logically compatible, but they report one source's count differently, which is what a
+  desk checking the reporting needs to see; so, like two caps, they are flagged. Two
+  compatible figures of different kinds (exactly 2 vs at least 1) are not.
+- Events: same action (case-insensitive) and the same actor, or the same recipient: a
+  different actor, recipient or object (when both give one) disagrees.
+- Knowledge: same actor and subject (the same linked claim, else the same subject text):
+  "knew" against "did not know" disagrees; "learned" agrees with either (one can learn
+  what one did not know); two different dates for the same learning disagree.
+
+Each finding names the field, both values and an explanation. Stored conflicts are keyed by
+(claim pair, field): re-detection updates open ones, keeps triaged ones as decided, and
+removes open ones that no longer hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import combinations
+
+from django.db.models import Q
+
+from claims.figures import convert
+from claims.models import (
+    Claim,
+    Conflict,
+    ContractRelation,
+    EventFact,
+    KnowledgeFact,
+    Period,
+    Qualifier,
+    QuantityFact,
+    WageFigure,
+)
+
+# Two figures within 1% are the same figure (rounding in reporting and in conversion).
+SAME_TOLERANCE = Decimal("0.01")
+# "about" covers 20% either way.
+ABOUT_TOLERANCE = Decimal("0.20")
+
+CEILINGS = {Qualifier.AT_MOST, Qualifier.UP_TO}
+
+
+@dataclass(frozen=True)
+class Finding:
+    a: Claim
+    b: Claim
+    field: str
+    value_a: str
+    value_b: str
+    explanation: str
+
+    def canonical(self) -> Finding:
+        """The pair in stored order (lower claim id first), values swapped to match."""
+        if self.a.pk < self.b.pk:
+            return self
+        return Finding(self.b, self.a, self.field, self.value_b, self.value_a, self.explanation)
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        first = self.canonical()
+        return (first.a.pk, first.b.pk, first.field)
+
+
+# --- Comparing numbers with qualifiers --------------------------------------------------
+
+
+def _same(x: Decimal, y: Decimal) -> bool:
+    scale = max(abs(x), abs(y))
+    return scale == 0 or abs(x - y) <= scale * SAME_TOLERANCE
+
+
+def _range(value: Decimal, qualifier: str) -> tuple[Decimal, Decimal | None]:
+    if qualifier in CEILINGS:
+        return Decimal(0), value
+    if qualifier == Qualifier.AT_LEAST:
+        return value, None
+    if qualifier == Qualifier.ABOUT:
+        return value * (1 - ABOUT_TOLERANCE), value * (1 + ABOUT_TOLERANCE)
+    return value, value
+
+
+def _bounded_disagreement(x: Decimal, qx: str, y: Decimal, qy: str) -> str | None:
+    """Why two qualified values cannot both hold, or None when they can."""
+    if qx in CEILINGS and qy in CEILINGS:
+        return None if _same(x, y) else "two different ceilings for the same pay: only one can be the maximum"
+    if qx == Qualifier.AT_LEAST and qy == Qualifier.AT_LEAST:
+        return None if _same(x, y) else "two different lower bounds for the same figure, as reported"
+    lo_x, hi_x = _range(x, qx)
+    lo_y, hi_y = _range(y, qy)
+    if hi_x is not None and lo_y > hi_x and not _same(lo_y, hi_x):
+        return "one figure lies above what the other allows"
+    if hi_y is not None and lo_x > hi_y and not _same(lo_x, hi_y):
+        return "one figure lies above what the other allows"
+    return None
+
+
+# --- Wages --------------------------------------------------------------------------------
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{amount.quantize(Decimal('0.01'))} {currency}"
+
+
+def _wage_text(wage: WageFigure) -> str:
+    qualifier = "" if wage.qualifier == Qualifier.EXACTLY else f"{wage.get_qualifier_display()} "
+    return f"{qualifier}{_money(wage.amount, wage.currency)} {wage.get_period_display()}"
+
+
+def _wages_comparable(x: WageFigure, y: WageFigure) -> bool:
+    if x.measure.strip().lower() != y.measure.strip().lower() or x.currency != y.currency:
+        return False
+    for side in ("payer_id", "payee_id"):
+        left, right = getattr(x, side), getattr(y, side)
+        if left is not None and right is not None and left != right:
+            return False
+    return (x.period == Period.LUMP_SUM) == (y.period == Period.LUMP_SUM)
+
+
+def compare_wages(x: WageFigure, y: WageFigure) -> list[Finding]:
+    if not _wages_comparable(x, y):
+        return []
+    common = x.period if x.period == y.period else Period.MONTH
+    if x.period == Period.LUMP_SUM:
+        vx, vy, assumptions = x.amount, y.amount, ""
+    else:
+        cx, cy = convert(x.amount, x.period, common), convert(y.amount, y.period, common)
+        vx, vy = cx.amount, cy.amount
+        assumptions = "; ".join(sorted({c.assumptions for c in (cx, cy) if c.assumptions != "no conversion"}))
+    reason = _bounded_disagreement(vx, x.qualifier, vy, y.qualifier)
+    if reason is None:
+        return []
+    field = "period" if x.period != y.period and _same(x.amount, y.amount) else "amount"
+    explanation = f"Same pay ({x.measure or 'unnamed measure'}): {_wage_text(x)} vs {_wage_text(y)}"
+    if x.period != y.period:
+        explanation += (
+            f"; per {Period(common).label.removeprefix('per ')} that is "
+            f"{_money(vx, x.currency)} vs {_money(vy, y.currency)} ({assumptions})"
+        )
+    explanation += f": {reason}."
+    return [Finding(x.claim, y.claim, field, _wage_text(x), _wage_text(y), explanation)]
+
+
+# --- Contracts ----------------------------------------------------------------------------
+
+
+def compare_contracts(x: ContractRelation, y: ContractRelation) -> list[Finding]:
+    findings = []
+    if x.engaged_id == y.engaged_id and x.engager_id != y.engager_id:
+        findings.append(
+            Finding(
+                x.claim,
+                y.claim,
+                "engager",
+                str(x.engager),
+                str(y.engager),
+                f"Who engaged {x.engaged}? One claim says {x.engager} ({x.get_role_display()}), "
+                f"the other {y.engager} ({y.get_role_display()}).",
+            )
+        )
+        return findings
+    if (x.engager_id, x.engaged_id) != (y.engager_id, y.engaged_id):
+        return findings
+    pair = f"{x.engager} → {x.engaged}"
+    if x.role != y.role:
+        findings.append(
+            Finding(x.claim, y.claim, "role", x.role, y.role, f"{pair}: one claim says {x.role}, the other {y.role}.")
+        )
+    statuses = {x.status, y.status}
+    if statuses == {ContractRelation.Status.ACTIVE, ContractRelation.Status.ENDED}:
+        findings.append(
+            Finding(
+                x.claim,
+                y.claim,
+                "status",
+                x.status,
+                y.status,
+                f"{pair}: one claim says the relationship is {x.status}, the other {y.status}.",
+            )
+        )
+    for name in ("since", "until"):
+        left, right = getattr(x, name), getattr(y, name)
+        if left and right and left != right:
+            findings.append(
+                Finding(
+                    x.claim,
+                    y.claim,
+                    name,
+                    left.isoformat(),
+                    right.isoformat(),
+                    f"{pair}: {name} {left.isoformat()} vs {right.isoformat()}.",
+                )
+            )
+    return findings
+
+
+# --- Quantities ---------------------------------------------------------------------------
+
+
+def _quantity_text(q: QuantityFact) -> str:
+    qualifier = "" if q.qualifier == Qualifier.EXACTLY else f"{q.get_qualifier_display()} "
+    return f"{qualifier}{q.value.normalize():f} {q.unit}".strip()
+
+
+def compare_quantities(x: QuantityFact, y: QuantityFact) -> list[Finding]:
+    if x.measure.strip().lower() != y.measure.strip().lower() or x.unit.strip().lower() != y.unit.strip().lower():
+        return []
+    reason = _bounded_disagreement(x.value, x.qualifier, y.value, y.qualifier)
+    if reason is None:
+        return []
+    reason = reason.replace("the same pay", "the same count")
+    return [
+        Finding(
+            x.claim,
+            y.claim,
+            "value",
+            _quantity_text(x),
+            _quantity_text(y),
+            f"{x.measure}: {_quantity_text(x)} vs {_quantity_text(y)}: {reason}.",
+        )
+    ]
+
+
+# --- Events -------------------------------------------------------------------------------
+
+
+def compare_events(x: EventFact, y: EventFact) -> list[Finding]:
+    if x.action.strip().lower() != y.action.strip().lower():
+        return []
+    if x.actor_id != y.actor_id and (x.recipient_id is None or x.recipient_id != y.recipient_id):
+        return []  # neither the same doer nor the same receiver: two different events
+    action = x.action
+    findings = []
+    if x.actor_id != y.actor_id:
+        findings.append(
+            Finding(
+                x.claim,
+                y.claim,
+                "actor",
+                str(x.actor),
+                str(y.actor),
+                f"Who {action} {x.recipient}? {x.actor} or {y.actor}.",
+            )
+        )
+    if x.recipient_id and y.recipient_id and x.recipient_id != y.recipient_id:
+        findings.append(
+            Finding(
+                x.claim,
+                y.claim,
+                "recipient",
+                str(x.recipient),
+                str(y.recipient),
+                f"{x.actor} {action} whom? {x.recipient} or {y.recipient}.",
+            )
+        )
+    if x.object and y.object and x.object.strip().lower() != y.object.strip().lower():
+        findings.append(
+            Finding(
+                x.claim,
+                y.claim,
+                "object",
+                x.object,
+                y.object,
+                f"{x.actor} {action} what? “{x.object}” or “{y.object}”.",
+            )
+        )
+    if x.occurred_on and y.occurred_on and x.occurred_on != y.occurred_on:
+        findings.append(
+            Finding(
+                x.claim,
+                y.claim,
+                "occurred_on",
+                x.occurred_on.isoformat(),
+                y.occurred_on.isoformat(),
+                f"{x.actor} {action}: on {x.occurred_on.isoformat()} or on {y.occurred_on.isoformat()}?",
+            )
+        )
+    return findings
+
+
+# --- Knowledge ----------------------------------------------------------------------------
+
+
+def _subject_key(k: KnowledgeFact) -> tuple:
+    if k.subject_claim_id is not None:
+        return ("claim", k.subject_claim_id)
+    return ("text", " ".join(k.subject_text.lower().split()))
+
+
+def compare_knowledge(x: KnowledgeFact, y: KnowledgeFact) -> list[Finding]:
+    if x.actor_id != y.actor_id or _subject_key(x) != _subject_key(y):
+        return []
+    subject = x.subject_text or str(x.subject_claim)
+    polarities = {x.polarity, y.polarity}
+    findings = []
+    if polarities == {KnowledgeFact.Polarity.KNEW, KnowledgeFact.Polarity.DID_NOT_KNOW}:
+        findings.append(
+            Finding(
+                x.claim,
+                y.claim,
+                "polarity",
+                x.get_polarity_display(),
+                y.get_polarity_display(),
+                f"Did {x.actor} know ({subject})? One claim says {x.actor} {x.get_polarity_display()}, "
+                f"the other that {y.actor} {y.get_polarity_display()}.",
+            )
+        )
+    if polarities == {KnowledgeFact.Polarity.LEARNED} and x.known_on and y.known_on and x.known_on != y.known_on:
+        findings.append(
+            Finding(
+                x.claim,
+                y.claim,
+                "known_on",
+                x.known_on.isoformat(),
+                y.known_on.isoformat(),
+                f"When did {x.actor} learn ({subject})? {x.known_on.isoformat()} or {y.known_on.isoformat()}.",
+            )
+        )
+    return findings
+
+
+# --- Running the detector -----------------------------------------------------------------
+
+_COMPARERS = [
+    (WageFigure, compare_wages, ["payer", "payee"]),
+    (ContractRelation, compare_contracts, ["engager", "engaged"]),
+    (QuantityFact, compare_quantities, []),
+    (EventFact, compare_events, ["actor", "recipient"]),
+    (KnowledgeFact, compare_knowledge, ["actor", "subject_claim"]),
+]
+
+
+def _facts(model, related: list[str]) -> Iterable:
+    return model.objects.select_related("claim", *related).order_by("claim_id")
+
+
+def find_all() -> list[Finding]:
+    """Every disagreement among all claims' structured facts (nothing is written)."""
+    findings = []
+    for model, compare, related in _COMPARERS:
+        for x, y in combinations(list(_facts(model, related)), 2):
+            findings.extend(compare(x, y))
+    return findings
+
+
+def find_for_claim(claim: Claim) -> list[Finding]:
+    """The disagreements between one claim's facts and every other claim's."""
+    findings = []
+    for model, compare, related in _COMPARERS:
+        facts = list(_facts(model, related))
+        own = [fact for fact in facts if fact.claim_id == claim.pk]
+        for mine in own:
+            for other in facts:
+                if other.claim_id != claim.pk:
+                    findings.extend(compare(mine, other))
+    return findings
+
+
+def _store(findings: Iterable[Finding], scope: Q) -> tuple[list[Conflict], dict[str, int]]:
+    """Upsert findings as conflicts; drop open conflicts within `scope` that were not found again."""
+    counts = {"created": 0, "updated": 0, "kept": 0, "removed": 0}
+    existing = {(c.claim_a_id, c.claim_b_id, c.field): c for c in Conflict.objects.filter(scope)}
+    stored: dict[tuple, Conflict] = {}
+    for finding in findings:
+        finding = finding.canonical()
+        key = finding.key
+        if key in stored:
+            continue
+        values = {
+            "value_a": finding.value_a[:300],
+            "value_b": finding.value_b[:300],
+            "explanation": finding.explanation,
+        }
+        conflict = existing.get(key)
+        if conflict is None:
+            conflict = Conflict(claim_a=finding.a, claim_b=finding.b, field=finding.field, **values)
+            conflict.full_clean()
+            conflict.save()
+            counts["created"] += 1
+        elif conflict.status == Conflict.Status.OPEN:
+            if any(getattr(conflict, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(conflict, name, value)
+                conflict.save()
+                counts["updated"] += 1
+            else:
+                counts["kept"] += 1
+        else:
+            counts["kept"] += 1  # an editor's decision stands on re-detection
+        stored[key] = conflict
+    stale = [c.pk for k, c in existing.items() if k not in stored and c.status == Conflict.Status.OPEN]
+    if stale:
+        Conflict.objects.filter(pk__in=stale).delete()
+        counts["removed"] = len(stale)
+    return list(stored.values()), counts
+
+
+def detect_for_claim(*, claim: Claim) -> list[Conflict]:
+    """Detect and store the conflicts of one claim; call inside the transaction that saved its facts."""
+    stored, _ = _store(find_for_claim(claim), Q(claim_a=claim) | Q(claim_b=claim))
+    return stored
+
+
+def detect_all() -> dict[str, int]:
+    """Detect and store conflicts among all claims; returns counts created/updated/kept/removed."""
+    _, counts = _store(find_all(), Q())
+    return counts
+
+
+def pairs(findings: Iterable[Finding]) -> Iterator[frozenset[str]]:
+    """The unordered claim-slug pairs of findings: what the evaluation compares."""
+    for finding in findings:
+        yield frozenset((finding.a.slug, finding.b.slug))
