@@ -107,7 +107,7 @@ def document_import(*, path: Path) -> ImportResult:
         # Lock the file's latest version so two imports of a changed file cannot both
         # claim to succeed it (the one-to-one link would refuse the second anyway).
         previous = (
-            SourceDocument.objects.select_for_update()
+            SourceDocument.objects.select_for_update(of=("self",))
             .latest_versions()
             .filter(source_file=path.name)
             .order_by("-id")

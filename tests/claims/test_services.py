@@ -1,0 +1,279 @@
+import hashlib
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from claims import services
+from claims.errors import NotPermitted, StaleVersion, TransitionNotAllowed
+from claims.models import Appearance, Claim, Entity, SourceDocument
+from tests.factories import AppearanceFactory, ClaimFactory, DocumentFactory, EntityFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ARTICLE = "Headline\u00a0with NBSP\r\n“Curly quotes,” she said.  \n\nThe vendor paid $7.25 an hour.\n"
+
+
+def write(path, content: str | bytes):
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+# --- document_check_file / document_import -------------------------------------------
+
+
+def test_import_stores_the_text_exactly_with_its_sha256(tmp_path):
+    result = services.document_import(path=write(tmp_path / "a.txt", ARTICLE))
+    assert result.status == "created"
+    document = SourceDocument.objects.get()
+    assert document.text == ARTICLE  # NBSP, curly quotes, CRLF and trailing whitespace kept
+    assert document.sha256 == hashlib.sha256(ARTICLE.encode()).hexdigest()
+    assert document.source_file == "a.txt"
+
+
+def test_reimporting_the_same_text_is_unchanged(tmp_path):
+    path = write(tmp_path / "a.txt", ARTICLE)
+    first = services.document_import(path=path)
+    second = services.document_import(path=path)
+    assert second.status == "unchanged"
+    assert second.document == first.document
+    assert SourceDocument.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"  \n\t\n", "empty"),
+        (b"caf\xe9 au lait", "not valid UTF-8"),
+        (b"PK\x03\x04\x00\x00binary", "NUL bytes"),
+        (b"text with a bell \x07 in it", r"control character U\+0007"),
+    ],
+)
+def test_bad_files_are_refused_with_one_line_naming_the_file(tmp_path, content, message):
+    path = write(tmp_path / "bad.txt", content)
+    with pytest.raises(services.DocumentRefused, match=message) as excinfo:
+        services.document_import(path=path)
+    assert str(path) in excinfo.value.message
+    assert "\n" not in excinfo.value.message
+    assert not SourceDocument.objects.exists()
+
+
+def test_files_over_the_size_limit_are_refused(tmp_path, settings):
+    settings.DOCUMENT_MAX_BYTES = 10
+    path = write(tmp_path / "big.txt", "eleven bytes")
+    with pytest.raises(services.DocumentRefused, match="larger than the 10-byte limit"):
+        services.document_check_file(path)
+
+
+def test_a_changed_file_becomes_a_new_version_and_old_anchors_keep_the_old_text(tmp_path):
+    path = write(tmp_path / "a.txt", ARTICLE)
+    old = services.document_import(path=path).document
+    services.document_update_metadata(
+        document=old, title="Prison labor", outlet="The Hill", author="", published_on=None, url=""
+    )
+    appearance = services.appearance_add(claim=ClaimFactory(), document=old, quote="$7.25 an hour")
+
+    write(path, "Correction appended.\n" + ARTICLE)
+    result = services.document_import(path=path)
+
+    assert result.status == "new_version"
+    new = result.document
+    assert new.previous_version == old
+    assert new.title == "Prison labor"  # metadata carried over to the new version
+    old.refresh_from_db()
+    appearance.refresh_from_db()
+    assert old.text == ARTICLE
+    assert appearance.document == old
+    assert old.text[appearance.start : appearance.end] == appearance.exact
+    assert list(SourceDocument.objects.latest_versions()) == [new]
+
+
+def test_a_third_version_follows_the_latest_one(tmp_path):
+    path = write(tmp_path / "a.txt", "one")
+    first = services.document_import(path=path).document
+    second = services.document_import(path=write(path, "two")).document
+    third = services.document_import(path=write(path, "three")).document
+    assert (third.previous_version, second.previous_version) == (second, first)
+
+
+def test_update_metadata_never_touches_the_text():
+    document = DocumentFactory()
+    original = document.text
+    document.text = "tampered in memory"
+    services.document_update_metadata(
+        document=document, title="T", outlet="O", author="A", published_on=None, url="https://example.org/a"
+    )
+    document.refresh_from_db()
+    assert document.text == original
+    assert (document.title, document.url) == ("T", "https://example.org/a")
+
+
+def test_update_metadata_validates_the_url():
+    with pytest.raises(ValidationError) as excinfo:
+        services.document_update_metadata(
+            document=DocumentFactory(), title="", outlet="", author="", published_on=None, url="not a url"
+        )
+    assert "url" in excinfo.value.message_dict
+
+
+# --- entities ---------------------------------------------------------------------------
+
+
+def test_entity_create_derives_a_unique_slug():
+    first = services.entity_create(name="Michael Bloomberg", kind=Entity.Kind.PERSON)
+    second = services.entity_create(name="Michael Bloomberg", kind=Entity.Kind.PERSON)
+    assert (first.slug, second.slug) == ("michael-bloomberg", "michael-bloomberg-2")
+
+
+def test_entity_update_writes_only_the_given_fields():
+    entity = EntityFactory(description="kept")
+    services.entity_update(entity=entity, name="ProCom")
+    entity.refresh_from_db()
+    assert (entity.name, entity.description) == ("ProCom", "kept")
+
+
+# --- claims -----------------------------------------------------------------------------
+
+
+def test_claim_create_makes_a_draft_with_a_slug_from_its_text():
+    claimant, about = EntityFactory(), EntityFactory()
+    claim = services.claim_create(
+        text="The campaign ended its contract with the vendor.",
+        kind=Claim.Kind.CONTRACT,
+        claimant=claimant,
+        entities=[about],
+    )
+    assert claim.status == Claim.Status.DRAFT
+    assert claim.slug == "the-campaign-ended-its-contract-with-the-vendor"
+    assert list(claim.entities.all()) == [about]
+
+
+def test_claim_slugs_are_made_unique():
+    claimant = EntityFactory()
+    first = services.claim_create(text="Same words.", kind="other", claimant=claimant)
+    second = services.claim_create(text="Same words.", kind="other", claimant=claimant)
+    assert second.slug == f"{first.slug}-2"
+
+
+def test_claim_create_refuses_a_taken_explicit_slug():
+    ClaimFactory(slug="taken")
+    with pytest.raises(ValidationError) as excinfo:
+        services.claim_create(text="Another.", kind="other", claimant=EntityFactory(), slug="taken")
+    assert "slug" in excinfo.value.message_dict
+
+
+def test_claim_create_refuses_an_unknown_kind():
+    with pytest.raises(ValidationError) as excinfo:
+        services.claim_create(text="x", kind="rumour", claimant=EntityFactory())
+    assert "kind" in excinfo.value.message_dict
+
+
+def test_claim_update_bumps_the_version():
+    claim = ClaimFactory()
+    updated = services.claim_update(claim=claim, by=None, expected_version=1, text="Reworded.")
+    assert (updated.text, updated.version) == ("Reworded.", 2)
+
+
+def test_claim_update_from_a_stale_copy_is_refused_and_writes_nothing():
+    claim = ClaimFactory(text="Original.")
+    stale = Claim.objects.get(pk=claim.pk)
+    services.claim_update(claim=claim, by=None, expected_version=1, text="First editor.")
+    with pytest.raises(StaleVersion) as excinfo:
+        services.claim_update(claim=stale, by=None, expected_version=stale.version, text="Second editor.")
+    assert excinfo.value.current_version == 2
+    assert "Someone else saved this claim" in excinfo.value.message
+    claim.refresh_from_db()
+    assert (claim.text, claim.version) == ("First editor.", 2)
+
+
+@pytest.mark.parametrize("status", [Claim.Status.PUBLISHED, Claim.Status.RETRACTED])
+def test_the_text_of_a_published_claim_is_frozen(status):
+    claim = ClaimFactory(status=status, text="As published.")
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        services.claim_update(claim=claim, by=None, expected_version=1, text="Quietly reworded.")
+    assert excinfo.value.rule == "published_claim_frozen"
+    claim.refresh_from_db()
+    assert (claim.text, claim.version) == ("As published.", 1)
+
+
+def test_a_published_claim_can_still_be_tagged_with_entities():
+    claim = ClaimFactory(status=Claim.Status.PUBLISHED)
+    entity = EntityFactory()
+    services.claim_update(claim=claim, by=None, expected_version=1, text=claim.text, entities=[entity])
+    assert list(claim.entities.all()) == [entity]
+
+
+def test_a_user_without_permission_cannot_create_claims():
+    with pytest.raises(NotPermitted):
+        services.claim_create(text="x", kind="other", claimant=EntityFactory(), by=UserFactory())
+    assert not Claim.objects.exists()
+
+
+def test_claim_changes_are_recorded_in_history_with_the_user():
+    user = UserFactory(is_superuser=True)
+    claim = services.claim_create(text="Recorded.", kind="other", claimant=EntityFactory(), by=user)
+    services.claim_update(claim=claim, by=user, expected_version=1, text="Recorded again.")
+    assert [h.history_user for h in claim.history.all()] == [user, user]
+
+
+# --- appearances ----------------------------------------------------------------------
+
+
+def test_appearance_add_finds_the_quote_and_stores_the_real_slice():
+    document = DocumentFactory()
+    appearance = services.appearance_add(claim=ClaimFactory(), document=document, quote='"didn\'t know about  this"')
+    assert appearance.exact == "“didn’t know about this”"
+    assert document.text[appearance.start : appearance.end] == appearance.exact
+    assert appearance.prefix == document.text[appearance.start - 32 : appearance.start]
+    assert appearance.suffix == document.text[appearance.end : appearance.end + 32]
+
+
+def test_appearance_add_with_offsets_refuses_a_mismatched_quote_naming_the_field():
+    document = DocumentFactory()
+    start = document.text.index("$7.25")
+    with pytest.raises(ValidationError) as excinfo:
+        services.appearance_add(claim=ClaimFactory(), document=document, quote="$9.00", start=start, end=start + 5)
+    assert "does not match the document" in excinfo.value.message_dict["exact"][0]
+    assert not Appearance.objects.exists()
+
+
+def test_appearance_add_with_matching_offsets_is_stored():
+    document = DocumentFactory()
+    start = document.text.index("$7.25")
+    appearance = services.appearance_add(
+        claim=ClaimFactory(), document=document, quote="$7.25", start=start, end=start + 5
+    )
+    assert (appearance.start, appearance.end) == (start, start + 5)
+
+
+def test_appearance_add_refuses_a_quote_that_is_not_in_the_document():
+    with pytest.raises(ValidationError) as excinfo:
+        services.appearance_add(claim=ClaimFactory(), document=DocumentFactory(), quote="never said")
+    assert "does not occur" in excinfo.value.message_dict["exact"][0]
+
+
+def test_the_same_span_cannot_be_anchored_twice_for_one_claim():
+    claim, document = ClaimFactory(), DocumentFactory()
+    services.appearance_add(claim=claim, document=document, quote="$7.25 an hour")
+    with pytest.raises(ValidationError, match="already anchored"):
+        services.appearance_add(claim=claim, document=document, quote="$7.25 an hour")
+    assert claim.appearances.count() == 1
+
+
+def test_appearance_remove_deletes_only_the_anchor():
+    appearance = AppearanceFactory()
+    document = appearance.document
+    services.appearance_remove(appearance=appearance)
+    assert not Appearance.objects.exists()
+    assert SourceDocument.objects.filter(pk=document.pk).exists()
+
+
+def test_a_claim_knows_its_first_appearance_by_publication_date():
+    from datetime import date
+
+    claim = ClaimFactory()
+    later = DocumentFactory(published_on=date(2020, 2, 1))
+    earlier = DocumentFactory(published_on=date(2020, 1, 1))
+    services.appearance_add(claim=claim, document=later, quote="$7.25 an hour")
+    services.appearance_add(claim=claim, document=earlier, quote="$7.25 an hour")
+    assert claim.first_appearance.document == earlier
