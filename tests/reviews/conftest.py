@@ -9,6 +9,12 @@ from reviews.services import EvidenceInput
 from tests.factories import AppearanceFactory, ClaimFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Every test here makes several users; the production hasher would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username: str, *groups: str, staff: bool = True, superuser: bool = False):
     user = UserFactory(username=username, is_staff=staff, is_superuser=superuser)
     for name in groups:
