@@ -219,7 +219,13 @@ REST_FRAMEWORK = {
         "user": env_str("THROTTLE_USER", "3000/minute"),
     },
     "UNICODE_JSON": True,
+    "EXCEPTION_HANDLER": "tracker.api.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["tracker.api.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
 }
+# How long a rendered API page stays in the cache. Keys include the feed's fingerprint,
+# so any write makes new keys at once; this only bounds how long dead entries linger.
+API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 300)
 
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=env_int("API_TOKEN_TTL_DAYS", 30)),
@@ -234,6 +240,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimKindEnum": "claims.models.Claim.Kind",
+        "EntityKindEnum": "claims.models.Entity.Kind",
+        "VerdictKindEnum": "reviews.models.Verdict.Kind",
+    },
 }
 
 LOGGING = {

@@ -1,0 +1,112 @@
+"""Feed filters (django-filter). Each filter narrows the page query with a subquery, so the
+number of queries per request stays the same whatever is filtered."""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connections
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from claims.models import Appearance, Claim, SourceDocument
+from reviews.models import Verdict
+
+# The text search configuration for claims, summaries and quotes (the articles are English).
+SEARCH_CONFIG = "english"
+
+
+def _slug_or_id(value: str, *, id_field: str, slug_field: str) -> Q:
+    return Q(**{id_field: int(value)}) if value.isdigit() else Q(**{slug_field: value})
+
+
+class ClaimFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=Claim.Kind.choices, help_text="The claim's kind.")
+    status = django_filters.ChoiceFilter(
+        choices=Claim.Status.choices, help_text="Workflow status (the public only ever sees published and retracted)."
+    )
+    rating = django_filters.CharFilter(method="filter_rating", help_text="The current verdict's rating slug.")
+    claimant = django_filters.CharFilter(method="filter_claimant", help_text="The claimant's slug or id.")
+    entity = django_filters.CharFilter(method="filter_entity", help_text="Slug or id of an entity the claim is about.")
+    document = django_filters.NumberFilter(method="filter_document", help_text="Id of a document the claim appears in.")
+    outlet = django_filters.CharFilter(method="filter_outlet", help_text="Outlet of a document it appears in.")
+    published_after = django_filters.IsoDateTimeFilter(
+        field_name="published_at", lookup_expr="gte", help_text="First verdict published at or after (ISO 8601)."
+    )
+    published_before = django_filters.IsoDateTimeFilter(
+        field_name="published_at", lookup_expr="lt", help_text="First verdict published before (ISO 8601)."
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="verdict_updated_at",
+        lookup_expr="gte",
+        help_text="Latest verdict version at or after (ISO 8601): for incremental sync, with ordering=updated.",
+    )
+    has_corrections = django_filters.BooleanFilter(
+        method="filter_has_corrections", help_text="Whether the verdict has been corrected."
+    )
+    q = django_filters.CharFilter(
+        method="filter_q",
+        max_length=200,
+        help_text="Full-text search over claim text, verdict summaries and quotes (web search syntax on PostgreSQL).",
+    )
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+
+    def filter_rating(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        later = Verdict.objects.filter(claim_id=OuterRef("claim_id"), version__gt=OuterRef("version"))
+        current = Verdict.objects.filter(rating__slug=value).exclude(Exists(later))
+        return queryset.filter(id__in=current.values("claim_id"))
+
+    def filter_claimant(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(_slug_or_id(value, id_field="claimant_id", slug_field="claimant__slug"))
+
+    def filter_entity(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        links = Claim.entities.through.objects.filter(
+            _slug_or_id(value, id_field="entity_id", slug_field="entity__slug")
+        )
+        return queryset.filter(id__in=links.values("claim_id"))
+
+    def filter_document(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(id__in=Appearance.objects.filter(document_id=value).values("claim_id"))
+
+    def filter_outlet(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        documents = SourceDocument.objects.filter(outlet__iexact=value).values("id")
+        return queryset.filter(id__in=Appearance.objects.filter(document_id__in=documents).values("claim_id"))
+
+    def filter_has_corrections(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        corrected = Q(id__in=Verdict.objects.filter(kind=Verdict.Kind.CORRECTION).values("claim_id"))
+        return queryset.filter(corrected if value else ~corrected)
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        if connections[queryset.db].vendor == "postgresql":
+            query = SearchQuery(value, config=SEARCH_CONFIG, search_type="websearch")
+
+            def matching(model, field: str, claim_field: str):
+                vector = SearchVector(field, config=SEARCH_CONFIG)
+                return model.objects.annotate(search=vector).filter(search=query).values(claim_field)
+
+            # Each part can use a GIN index on its to_tsvector() expression.
+            match = (
+                Q(id__in=matching(Claim, "text", "id"))
+                | Q(id__in=matching(Verdict, "summary", "claim_id"))
+                | Q(id__in=matching(Appearance, "exact", "claim_id"))
+            )
+        else:
+            match = (
+                Q(text__icontains=value)
+                | Q(id__in=Verdict.objects.filter(summary__icontains=value).values("claim_id"))
+                | Q(id__in=Appearance.objects.filter(exact__icontains=value).values("claim_id"))
+            )
+        return queryset.filter(match)
+
+
+class DocumentFilter(django_filters.FilterSet):
+    outlet = django_filters.CharFilter(field_name="outlet", lookup_expr="iexact", help_text="The outlet, any case.")
+
+    class Meta:
+        model = SourceDocument
+        fields: list[str] = []

@@ -1,0 +1,177 @@
+"""Serializers: the output shapes for the OpenAPI schema, and validation of write input.
+
+The feed itself is built by claims.feed as plain dicts (see there why); the output
+serializers here only describe that shape, and a test checks every key agrees.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims.models import Claim, Entity, SourceDocument
+from reviews.models import Evidence, Verdict
+from tracker.api import StrictSerializerMixin
+
+# --- Output (documentation of claims.feed's dicts) ---------------------------------------
+
+
+class EntityOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Entity.Kind.choices)
+
+
+class ClaimantOutSerializer(EntityOutSerializer):
+    url = serializers.CharField(help_text="The claimant's own web page, or an empty string.")
+
+
+class RatingOutSerializer(serializers.Serializer):
+    label = serializers.CharField(help_text="The verdict in words, e.g. 'Mostly true'.")
+    slug = serializers.CharField()
+    value = serializers.IntegerField(allow_null=True, help_text="Place on the truth scale; null for off-scale ratings.")
+    best = serializers.IntegerField(allow_null=True, help_text="The scale's best value (null when off-scale).")
+    worst = serializers.IntegerField(allow_null=True, help_text="The scale's worst value (null when off-scale).")
+
+
+class VerdictOutSerializer(serializers.Serializer):
+    version = serializers.IntegerField(help_text="1 for the original verdict, then one more per correction.")
+    kind = serializers.ChoiceField(choices=Verdict.Kind.choices)
+    rating = RatingOutSerializer()
+    summary = serializers.CharField()
+    correction_note = serializers.CharField(allow_blank=True, help_text="What a correction changed, or why retracted.")
+    published_at = serializers.DateTimeField()
+
+
+class AppearanceOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    document = serializers.IntegerField(help_text="The source document's id.")
+    outlet = serializers.CharField(allow_blank=True)
+    title = serializers.CharField(allow_blank=True)
+    document_url = serializers.CharField(allow_blank=True, help_text="The article's own URL, when known.")
+    published_on = serializers.DateField(allow_null=True)
+    exact = serializers.CharField(help_text="The quote, exactly as in the document (W3C TextQuoteSelector).")
+    prefix = serializers.CharField(allow_blank=True)
+    suffix = serializers.CharField(allow_blank=True)
+    start = serializers.IntegerField(help_text="Offset in Unicode code points, inclusive.")
+    end = serializers.IntegerField(help_text="Offset in Unicode code points, exclusive.")
+
+
+class EvidenceOutSerializer(serializers.Serializer):
+    stance = serializers.ChoiceField(choices=Evidence.Stance.choices)
+    document = serializers.IntegerField(allow_null=True, help_text="For a passage: the document's id.")
+    exact = serializers.CharField(allow_blank=True)
+    prefix = serializers.CharField(allow_blank=True)
+    suffix = serializers.CharField(allow_blank=True)
+    start = serializers.IntegerField(allow_null=True)
+    end = serializers.IntegerField(allow_null=True)
+    url = serializers.CharField(allow_blank=True, help_text="For an outside source: its URL.")
+    title = serializers.CharField(allow_blank=True)
+    excerpt = serializers.CharField(allow_blank=True)
+
+
+class ConflictOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    other_claim = serializers.IntegerField(help_text="The claim this one disagrees with.")
+    field = serializers.CharField(help_text="The structured field on which they differ.")
+    value = serializers.CharField(help_text="This claim's value.")
+    other_value = serializers.CharField()
+    explanation = serializers.CharField()
+
+
+class ClaimOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField(help_text="This claim's API path.")
+    slug = serializers.CharField()
+    text = serializers.CharField(help_text="The claim, worded neutrally (not the verdict).")
+    kind = serializers.ChoiceField(choices=Claim.Kind.choices)
+    status = serializers.ChoiceField(
+        choices=Claim.Status.choices, help_text="published or retracted for the public; staff also see the rest."
+    )
+    version = serializers.IntegerField(help_text="Edit counter (the ETag for If-Match is derived from it).")
+    claimant = ClaimantOutSerializer()
+    entities = EntityOutSerializer(many=True)
+    published_at = serializers.DateTimeField(allow_null=True, help_text="When the first verdict was published.")
+    updated_at = serializers.DateTimeField(allow_null=True, help_text="When the latest verdict version was published.")
+    verdict = VerdictOutSerializer(allow_null=True, help_text="The current verdict; null before publication.")
+    earlier_verdicts = VerdictOutSerializer(many=True, help_text="Earlier versions, newest first.")
+    appearances = AppearanceOutSerializer(many=True)
+    first_appearance = AppearanceOutSerializer(allow_null=True)
+    evidence = EvidenceOutSerializer(many=True, help_text="Evidence of the reviews behind the published verdict.")
+    conflicts = ConflictOutSerializer(many=True, help_text="Confirmed disagreements with other claims.")
+
+
+class DocumentOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    api_url = serializers.CharField()
+    title = serializers.CharField(allow_blank=True)
+    outlet = serializers.CharField(allow_blank=True)
+    author = serializers.CharField(allow_blank=True)
+    published_on = serializers.DateField(allow_null=True)
+    url = serializers.CharField(allow_blank=True)
+    source_file = serializers.CharField()
+    sha256 = serializers.CharField()
+    imported_at = serializers.DateTimeField()
+    previous_version = serializers.IntegerField(allow_null=True)
+
+
+class DocumentDetailOutSerializer(DocumentOutSerializer):
+    text = serializers.CharField(help_text="The text exactly as imported; offsets index into it.")
+
+
+# --- Input -------------------------------------------------------------------------------
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
+class EntityRefField(serializers.Field):
+    """An entity by id or slug."""
+
+    default_error_messages = {"missing": "There is no entity {value!r}."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str) or data in ("",):
+            self.fail("missing", value=data)
+        lookup = {"pk": data} if isinstance(data, int) or str(data).isdigit() else {"slug": data}
+        try:
+            return Entity.objects.get(**lookup)
+        except (Entity.DoesNotExist, ValueError):
+            self.fail("missing", value=data)
+
+    def to_representation(self, value):
+        return value.slug
+
+
+class ClaimWriteSerializer(StrictSerializerMixin, serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+    kind = serializers.ChoiceField(choices=Claim.Kind.choices)
+    claimant = EntityRefField(help_text="The claimant's id or slug.")
+    entities = serializers.ListField(child=EntityRefField(), required=False, max_length=200)
+    slug = serializers.SlugField(max_length=80, required=False, help_text="Derived from the text when omitted.")
+
+
+class ClaimUpdateSerializer(ClaimWriteSerializer):
+    """PATCH sends any subset; PUT all of text, kind and claimant."""
+
+    slug = None
+
+
+class AppearanceWriteSerializer(StrictSerializerMixin, serializers.Serializer):
+    document = serializers.PrimaryKeyRelatedField(queryset=SourceDocument.objects.all())
+    quote = serializers.CharField(max_length=5000, help_text="Paste the quote; its offsets are found for you.")
+    prefix = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    suffix = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    occurrence = serializers.IntegerField(required=False, min_value=1, help_text="Which occurrence, when repeated.")
+    start = serializers.IntegerField(required=False, min_value=0)
+    end = serializers.IntegerField(required=False, min_value=1)
+
+
+class AppearanceOutWriteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    claim = serializers.IntegerField()
+    document = serializers.IntegerField()
+    exact = serializers.CharField()
+    prefix = serializers.CharField(allow_blank=True)
+    suffix = serializers.CharField(allow_blank=True)
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()

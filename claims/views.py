@@ -1,0 +1,386 @@
+"""The claims API: the public feed (claims, documents, ClaimReview) and the desk's claim edits.
+
+Reads go through claims.feed (a fixed set of `.values()` queries, orjson) behind a
+conditional-request check that costs one query (claims.feed.fingerprint) and an optional
+response cache keyed by the same fingerprint, so any write invalidates it at once.
+Writes validate with a serializer and call one service in claims.services.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, serializers
+from rest_framework.pagination import CursorPagination
+
+from claims import claimreview, feed, services
+from claims.filters import ClaimFilter, DocumentFilter
+from claims.models import Claim, SourceDocument
+from claims.serializers import (
+    AppearanceOutWriteSerializer,
+    AppearanceWriteSerializer,
+    ClaimOutSerializer,
+    ClaimUpdateSerializer,
+    ClaimWriteSerializer,
+    DocumentDetailOutSerializer,
+    DocumentOutSerializer,
+)
+from tracker.api import (
+    FeedCursorPagination,
+    JSONLDRenderer,
+    ORJSONRenderer,
+    PreconditionFailed,
+    PreconditionRequired,
+    check_body_size,
+    conditional_headers,
+    dumps,
+    error_responses,
+    make_etag,
+    not_modified,
+    not_modified_response,
+)
+
+CONDITIONAL_PARAMETERS = [
+    OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="An ETag you hold."),
+    OpenApiParameter(
+        "If-Modified-Since", OpenApiTypes.STR, OpenApiParameter.HEADER, description="An HTTP date you hold."
+    ),
+]
+IF_MATCH_PARAMETER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag of the claim as you loaded it (from GET). Stale: 412; missing: 428.",
+)
+NOT_MODIFIED = OpenApiResponse(description="Not modified: your copy (ETag / date) is current.")
+_IF_MATCH = re.compile(r'^\s*(?:W/)?"v(\d+)-[0-9a-f]+"\s*$')
+
+
+def is_staff(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_staff)
+
+
+def claim_etag(fp: feed.Fingerprint, variant: str) -> str:
+    """A claim's ETag starts with its version, which is what If-Match is checked against."""
+    return make_etag(fp.token, variant, prefix=f"v{fp.claim_version}-")
+
+
+def expected_version(request, *, required: bool) -> int | None:
+    """The claim version named by If-Match: 428 when required and missing, 412 when unreadable."""
+    header = request.META.get("HTTP_IF_MATCH")
+    if not header:
+        if required:
+            raise PreconditionRequired()
+        return None
+    match = _IF_MATCH.match(header)
+    if match is None:
+        raise PreconditionFailed("If-Match does not hold an ETag of this claim; GET the claim and use its ETag.")
+    return int(match.group(1))
+
+
+def cached_response(
+    request,
+    fp: feed.Fingerprint,
+    build: Callable[[], tuple[bytes, dict]],
+    *,
+    variant: str,
+    etag: str | None = None,
+    content_type: str = "application/json",
+) -> HttpResponse:
+    """A conditional, cached GET: 304 from the fingerprint alone, else the cached or freshly built body.
+
+    The cache key holds the fingerprint, so any write to what the feed shows makes a new key:
+    nothing stale is ever served, and old entries simply expire.
+    """
+    etag = etag or make_etag(fp.token, variant, request.build_absolute_uri())
+    if not_modified(request, etag, fp.last_modified):
+        return not_modified_response(etag, fp.last_modified)
+    key = f"api:{etag}:{make_etag(request.build_absolute_uri())}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = build()
+        cache.set(key, cached, settings.API_CACHE_SECONDS)
+    body, headers = cached
+    response = HttpResponse(body, content_type=content_type)
+    for name, value in headers.items():
+        response[name] = value
+    return conditional_headers(response, etag, fp.last_modified)
+
+
+class ApiView(generics.GenericAPIView):
+    renderer_classes = [ORJSONRenderer]
+
+    def initial(self, request, *args, **kwargs):
+        check_body_size(request)
+        super().initial(request, *args, **kwargs)
+
+    @property
+    def staff(self) -> bool:
+        return is_staff(self.request.user)
+
+    @property
+    def variant(self) -> str:
+        return "staff" if self.staff else "public"
+
+
+def represent_claim(pk: int, *, public: bool) -> dict:
+    rows = list(feed.claim_rows(Claim.objects.filter(pk=pk)))
+    return feed.represent_claims(rows, public=public)[0]
+
+
+def claim_written_response(claim: Claim, *, status: int = 200) -> HttpResponse:
+    """A claim's staff representation after a write, with its new ETag."""
+    fp = feed.fingerprint(claim_id=claim.pk)
+    response = HttpResponse(dumps(represent_claim(claim.pk, public=False)), content_type="application/json")
+    response.status_code = status
+    if status == 201:
+        response["Location"] = reverse("claim-detail", args=[claim.pk])
+    return conditional_headers(response, claim_etag(fp, "staff"), fp.last_modified)
+
+
+class ClaimListView(ApiView, generics.ListAPIView):
+    """Published claims with their verdicts, appearances, evidence and conflicts; staff see every claim."""
+
+    serializer_class = ClaimOutSerializer
+    filterset_class = ClaimFilter
+    pagination_class = FeedCursorPagination
+
+    def get_queryset(self):
+        return Claim.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        summary="List claims (the public feed)",
+        parameters=CONDITIONAL_PARAMETERS,
+        responses={200: ClaimOutSerializer(many=True), 304: NOT_MODIFIED, **error_responses(400, 404, 429)},
+        tags=["feed"],
+    )
+    def get(self, request, *args, **kwargs):
+        public = not self.staff
+
+        def build():
+            claims = self.filter_queryset(self.get_queryset())
+            rows = self.paginator.paginate_queryset(feed.claim_rows(claims), request, public=public)
+            return dumps(self.paginator.get_paginated_data(feed.represent_claims(rows, public=public))), {}
+
+        return cached_response(request, feed.fingerprint(), build, variant=self.variant)
+
+    @extend_schema(
+        summary="Record a new claim (draft)",
+        request=ClaimWriteSerializer,
+        responses={201: ClaimOutSerializer, **error_responses(400, 401, 403, 413, 415, 429)},
+        tags=["desk"],
+    )
+    def post(self, request, *args, **kwargs):
+        data = ClaimWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = services.claim_create(by=request.user, **data.validated_data)
+        return claim_written_response(claim, status=201)
+
+
+class ClaimDetailView(ApiView):
+    """One claim, as in the feed. Staff edit it with PATCH/PUT and If-Match."""
+
+    serializer_class = ClaimOutSerializer
+    queryset = Claim.objects.none()
+
+    def visible_fingerprint(self, pk: int) -> feed.Fingerprint:
+        fp = feed.fingerprint(claim_id=pk)
+        if fp.claim_status is None or (not self.staff and fp.claim_status not in feed.PUBLIC_STATUSES):
+            raise exceptions.NotFound("No such claim.")
+        return fp
+
+    @extend_schema(
+        summary="One claim",
+        parameters=CONDITIONAL_PARAMETERS,
+        responses={200: ClaimOutSerializer, 304: NOT_MODIFIED, **error_responses(404, 429)},
+        tags=["feed"],
+    )
+    def get(self, request, pk: int):
+        fp = self.visible_fingerprint(pk)
+        public = not self.staff
+
+        def build():
+            return dumps(represent_claim(pk, public=public)), {}
+
+        return cached_response(request, fp, build, variant=self.variant, etag=claim_etag(fp, self.variant))
+
+    def _update(self, request, pk: int, *, partial: bool):
+        version = expected_version(request, required=True)
+        claim = get_object_or_404(Claim.objects.visible_to(request.user), pk=pk)
+        data = ClaimUpdateSerializer(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        claim = services.claim_update(claim=claim, by=request.user, expected_version=version, **data.validated_data)
+        return claim_written_response(claim)
+
+    @extend_schema(
+        summary="Edit some of a claim's fields",
+        parameters=[IF_MATCH_PARAMETER],
+        request=ClaimUpdateSerializer,
+        responses={200: ClaimOutSerializer, **error_responses(400, 401, 403, 404, 409, 412, 413, 415, 428, 429)},
+        tags=["desk"],
+    )
+    def patch(self, request, pk: int):
+        return self._update(request, pk, partial=True)
+
+    @extend_schema(
+        summary="Replace a claim's text, kind, claimant and entities",
+        parameters=[IF_MATCH_PARAMETER],
+        request=ClaimUpdateSerializer,
+        responses={200: ClaimOutSerializer, **error_responses(400, 401, 403, 404, 409, 412, 413, 415, 428, 429)},
+        tags=["desk"],
+    )
+    def put(self, request, pk: int):
+        return self._update(request, pk, partial=False)
+
+
+class AppearanceCreateView(ApiView):
+    """Anchor a claim to a quote in a document (the offsets are found from the quote)."""
+
+    serializer_class = AppearanceWriteSerializer
+    queryset = Claim.objects.none()
+
+    @extend_schema(
+        summary="Add an appearance",
+        request=AppearanceWriteSerializer,
+        responses={201: AppearanceOutWriteSerializer, **error_responses(400, 401, 403, 404, 413, 415, 429)},
+        tags=["desk"],
+    )
+    def post(self, request, pk: int):
+        claim = get_object_or_404(Claim.objects.visible_to(request.user), pk=pk)
+        data = AppearanceWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        appearance = services.appearance_add(claim=claim, by=request.user, **data.validated_data)
+        body = {
+            "id": appearance.pk,
+            "claim": claim.pk,
+            "document": appearance.document_id,
+            "exact": appearance.exact,
+            "prefix": appearance.prefix,
+            "suffix": appearance.suffix,
+            "start": appearance.start,
+            "end": appearance.end,
+        }
+        return HttpResponse(dumps(body), status=201, content_type="application/json")
+
+
+class ClaimReviewView(ApiView):
+    """The claim's verdict as one schema.org ClaimReview (JSON-LD)."""
+
+    renderer_classes = [JSONLDRenderer, ORJSONRenderer]
+    queryset = Claim.objects.none()
+    serializer_class = serializers.Serializer
+
+    @extend_schema(
+        summary="schema.org ClaimReview of one verdict",
+        parameters=CONDITIONAL_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT, 304: NOT_MODIFIED, **error_responses(404, 429)},
+        tags=["claimreview"],
+    )
+    def get(self, request, pk: int):
+        fp = feed.fingerprint(claim_id=pk)
+        # Only a published (or retracted) verdict has a ClaimReview, for staff as for everyone.
+        if fp.claim_status not in feed.PUBLIC_STATUSES:
+            raise exceptions.NotFound("This claim has no published verdict.")
+
+        def build():
+            return dumps(claimreview.claim_review(represent_claim(pk, public=True))), {}
+
+        return cached_response(request, fp, build, variant="claimreview", content_type=JSONLDRenderer.media_type)
+
+
+class ClaimReviewFeedPagination(FeedCursorPagination):
+    page_size = 100
+
+
+class ClaimReviewFeedView(ApiView, generics.ListAPIView):
+    """Every published verdict as a schema.org DataFeed; the next page is in the `Link` header."""
+
+    renderer_classes = [JSONLDRenderer, ORJSONRenderer]
+    pagination_class = ClaimReviewFeedPagination
+    serializer_class = serializers.Serializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return Claim.objects.filter(status=Claim.Status.PUBLISHED)
+
+    @extend_schema(
+        summary="schema.org DataFeed of ClaimReviews",
+        parameters=CONDITIONAL_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT, 304: NOT_MODIFIED, **error_responses(400, 404, 429)},
+        tags=["claimreview"],
+    )
+    def get(self, request, *args, **kwargs):
+        def build():
+            rows = self.paginator.paginate_queryset(feed.claim_rows(self.get_queryset()), request, public=True)
+            body = dumps(claimreview.data_feed(feed.represent_claims(rows, public=True)))
+            links = [f'<{url}>; rel="{rel}"' for rel, url in (("next", self.paginator.next_link),) if url]
+            links += [f'<{url}>; rel="prev"' for url in (self.paginator.previous_link,) if url]
+            return body, ({"Link": ", ".join(links)} if links else {})
+
+        return cached_response(
+            request, feed.fingerprint(), build, variant="datafeed", content_type=JSONLDRenderer.media_type
+        )
+
+
+class DocumentPagination(CursorPagination):
+    ordering = "id"
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class DocumentListView(ApiView, generics.ListAPIView):
+    """The source documents (without their text)."""
+
+    serializer_class = DocumentOutSerializer
+    filterset_class = DocumentFilter
+    pagination_class = DocumentPagination
+    queryset = SourceDocument.objects.all()
+
+    @extend_schema(
+        summary="List source documents",
+        parameters=CONDITIONAL_PARAMETERS,
+        responses={200: DocumentOutSerializer(many=True), 304: NOT_MODIFIED, **error_responses(400, 404, 429)},
+        tags=["feed"],
+    )
+    def get(self, request, *args, **kwargs):
+        def build():
+            documents = self.filter_queryset(self.get_queryset())
+            rows = self.paginator.paginate_queryset(feed.document_rows(documents), request, view=self)
+            data = self.paginator.get_paginated_response([feed.represent_document(row) for row in rows]).data
+            return dumps(data), {}
+
+        return cached_response(request, feed.fingerprint(), build, variant="documents")
+
+
+class DocumentDetailView(ApiView):
+    """One source document with its full text."""
+
+    serializer_class = DocumentDetailOutSerializer
+    queryset = SourceDocument.objects.all()
+
+    @extend_schema(
+        summary="One source document, with its text",
+        parameters=CONDITIONAL_PARAMETERS,
+        responses={200: DocumentDetailOutSerializer, 304: NOT_MODIFIED, **error_responses(404, 429)},
+        tags=["feed"],
+    )
+    def get(self, request, pk: int):
+        fp = feed.fingerprint()
+
+        def build():
+            row = feed.document_rows(SourceDocument.objects.filter(pk=pk), with_text=True).first()
+            if row is None:
+                raise exceptions.NotFound("No such document.")
+            return dumps(feed.represent_document(row)), {}
+
+        return cached_response(request, fp, build, variant="document")

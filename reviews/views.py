@@ -1,0 +1,145 @@
+"""Workflow endpoints of the API (POST /api/claims/{id}/<transition>/), each calling one service."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+
+from claims.models import Claim
+from claims.serializers import ClaimOutSerializer
+from claims.views import ApiView, claim_written_response, expected_version
+from reviews import services
+from reviews.serializers import (
+    AssignSerializer,
+    CorrectSerializer,
+    NoteSerializer,
+    PublishSerializer,
+    ReasonSerializer,
+    ReviewOutSerializer,
+    ReviewSerializer,
+)
+from tracker.api import dumps, error_responses
+
+IF_MATCH_NOTE = "Send If-Match with the claim's ETag to make sure nobody changed it since you loaded it (412)."
+
+
+class TransitionView(ApiView):
+    """Validate the body with `input_serializer`, call `transition(claim=, by=, ...)`, return the claim."""
+
+    input_serializer = NoteSerializer
+    queryset = Claim.objects.none()
+    serializer_class = ClaimOutSerializer
+
+    def transition(self, **kwargs):
+        raise NotImplementedError
+
+    def post(self, request, pk: int):
+        version = expected_version(request, required=False)
+        claim = get_object_or_404(Claim.objects.visible_to(request.user), pk=pk)
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.transition(claim=claim, by=request.user, expected_version=version, **data.validated_data)
+        return claim_written_response(claim)
+
+
+def _transition_schema(summary: str, serializer) -> extend_schema:
+    return extend_schema(
+        summary=summary,
+        description=IF_MATCH_NOTE,
+        request=serializer,
+        responses={200: ClaimOutSerializer, **error_responses(400, 401, 403, 404, 409, 412, 413, 415, 429)},
+        tags=["workflow"],
+    )
+
+
+class SubmitView(TransitionView):
+    """Draft → submitted."""
+
+    transition = staticmethod(services.claim_submit_for_review)
+
+    @_transition_schema("Submit a draft for review", NoteSerializer)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class AssignView(TransitionView):
+    """Submitted or in review → in review, with these reviewers."""
+
+    input_serializer = AssignSerializer
+    transition = staticmethod(services.claim_assign_reviewers)
+
+    @_transition_schema("Assign reviewers", AssignSerializer)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class SendBackView(TransitionView):
+    """Any state before publication → draft, with a reason."""
+
+    input_serializer = ReasonSerializer
+    transition = staticmethod(services.claim_send_back)
+
+    @_transition_schema("Send a claim back to draft", ReasonSerializer)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class PublishView(TransitionView):
+    """Reviewed → published: verdict version 1."""
+
+    input_serializer = PublishSerializer
+    transition = staticmethod(services.claim_publish)
+
+    @_transition_schema("Publish the verdict", PublishSerializer)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class CorrectView(TransitionView):
+    """A new verdict version with a correction note."""
+
+    input_serializer = CorrectSerializer
+    transition = staticmethod(services.verdict_correct)
+
+    @_transition_schema("Correct the verdict", CorrectSerializer)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class RetractView(TransitionView):
+    """Published → retracted, with a reason."""
+
+    input_serializer = ReasonSerializer
+    transition = staticmethod(services.verdict_retract)
+
+    @_transition_schema("Retract the verdict", ReasonSerializer)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class ReviewCreateView(ApiView):
+    """An assigned reviewer records their independent review with evidence."""
+
+    queryset = Claim.objects.none()
+    serializer_class = ReviewSerializer
+
+    @extend_schema(
+        summary="Record your review",
+        request=ReviewSerializer,
+        responses={201: ReviewOutSerializer, **error_responses(400, 401, 403, 404, 409, 413, 415, 429)},
+        tags=["workflow"],
+    )
+    def post(self, request, pk: int):
+        claim = get_object_or_404(Claim.objects.visible_to(request.user), pk=pk)
+        data = ReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = services.review_record(claim=claim, reviewer=request.user, **data.validated_data)
+        body = {
+            "claim": claim.pk,
+            "claim_status": claim.status,
+            "rating": review.rating.slug,
+            "status": review.status,
+            "version": review.version,
+        }
+        return HttpResponse(dumps(body), status=201, content_type="application/json")

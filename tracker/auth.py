@@ -1,0 +1,55 @@
+"""API tokens: log in with a password or a session to get one, log out to revoke it (knox).
+
+Tokens are stored hashed, expire after REST_KNOX TOKEN_TTL and are revoked by logout.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from knox import views as knox_views
+from rest_framework import serializers
+from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+
+from tracker.api import error_responses
+
+_TokenSerializer = inline_serializer(
+    "ApiToken",
+    {
+        "token": serializers.CharField(help_text="Send as `Authorization: Token <token>`. Shown once."),
+        "expiry": serializers.DateTimeField(allow_null=True),
+    },
+)
+
+
+class LoginView(knox_views.LoginView):
+    """Trade a username and password (HTTP Basic) or a browser session for an API token.
+
+    Tokens are stored hashed (knox), expire after REST_KNOX TOKEN_TTL, and are revoked by logout.
+    """
+
+    authentication_classes = [BasicAuthentication, SessionAuthentication]
+
+    @extend_schema(
+        request=None,
+        responses={200: _TokenSerializer, **error_responses(401, 403, 429)},
+        tags=["auth"],
+        auth=[{"basicAuth": []}, {"cookieAuth": []}],
+    )
+    def post(self, request, format=None):
+        return super().post(request, format=format)
+
+
+class LogoutView(knox_views.LogoutView):
+    """Revoke the token used for this request."""
+
+    @extend_schema(request=None, responses={204: None, **error_responses(401)}, tags=["auth"])
+    def post(self, request, format=None):
+        return super().post(request, format=format)
+
+
+class LogoutAllView(knox_views.LogoutAllView):
+    """Revoke every token of the current user."""
+
+    @extend_schema(request=None, responses={204: None, **error_responses(401)}, tags=["auth"])
+    def post(self, request, format=None):
+        return super().post(request, format=format)
