@@ -12,4 +12,5 @@ urlpatterns = [
     path("claims/<int:pk>/publish/", views.PublishView.as_view(), name="claim-publish"),
     path("claims/<int:pk>/correct/", views.CorrectView.as_view(), name="claim-correct"),
     path("claims/<int:pk>/retract/", views.RetractView.as_view(), name="claim-retract"),
+    path("agreement/", views.AgreementView.as_view(), name="agreement"),
 ]

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import IsAdminUser
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from claims.models import Claim
 from claims.serializers import ClaimOutSerializer
 from claims.views import ApiView, claim_written_response, expected_version
 from reviews import services
+from reviews.agreement import agreement_report
 from reviews.serializers import (
     AssignSerializer,
     CorrectSerializer,
@@ -143,3 +148,21 @@ class ReviewCreateView(ApiView):
             "version": review.version,
         }
         return HttpResponse(dumps(body), status=201, content_type="application/json")
+
+
+# --- Agreement report (workflow helper) ------------------------------------------------------
+
+
+class AgreementView(APIView):
+    """GET /api/agreement/: inter-reviewer agreement (percent and Cohen's kappa), staff only."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        summary="Inter-reviewer agreement",
+        description="Per pair of reviewers, overall and per claim kind: percent agreement and Cohen's kappa.",
+        responses={200: OpenApiTypes.OBJECT, **error_responses(401, 403, 429)},
+        tags=["workflow"],
+    )
+    def get(self, request):
+        return Response(agreement_report())
