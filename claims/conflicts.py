@@ -97,12 +97,25 @@ def _range(value: Decimal, qualifier: str) -> tuple[Decimal, Decimal | None]:
     return value, value
 
 
-def _bounded_disagreement(x: Decimal, qx: str, y: Decimal, qy: str) -> str | None:
-    """Why two qualified values cannot both hold, or None when they can."""
+def _bounded_disagreement(x: Decimal, qx: str, y: Decimal, qy: str, *, same_period: bool = True) -> str | None:
+    """Why two qualified values cannot both hold, or None when they can.
+
+    Two bounds of the same kind on the same period are two versions of one rule (the
+    maximum monthly pay), so different numbers disagree; bounds on different periods
+    (at most 54 cents an hour, at most $20 a month) are different rules and can both hold.
+    """
     if qx in CEILINGS and qy in CEILINGS:
-        return None if _same(x, y) else "two different ceilings for the same pay: only one can be the maximum"
+        if same_period and not _same(x, y):
+            return "two different ceilings for the same thing: only one can be the maximum"
+        return None
     if qx == Qualifier.AT_LEAST and qy == Qualifier.AT_LEAST:
-        return None if _same(x, y) else "two different lower bounds for the same figure, as reported"
+        if same_period and not _same(x, y):
+            return "two different lower bounds for the same figure, as reported"
+        return None
+    if {qx, qy} & CEILINGS and Qualifier.AT_LEAST in {qx, qy} and _same(x, y):
+        # "at most $20" against "at least $20": reporting writes "more than" as a floor, and
+        # the two meet only if the figure is exactly the bound, which neither says.
+        return "one states the figure as a maximum, the other as a minimum"
     lo_x, hi_x = _range(x, qx)
     lo_y, hi_y = _range(y, qy)
     if hi_x is not None and lo_y > hi_x and not _same(lo_y, hi_x):
@@ -144,10 +157,15 @@ def compare_wages(x: WageFigure, y: WageFigure) -> list[Finding]:
         cx, cy = convert(x.amount, x.period, common), convert(y.amount, y.period, common)
         vx, vy = cx.amount, cy.amount
         assumptions = "; ".join(sorted({c.assumptions for c in (cx, cy) if c.assumptions != "no conversion"}))
-    reason = _bounded_disagreement(vx, x.qualifier, vy, y.qualifier)
+    reason = _bounded_disagreement(vx, x.qualifier, vy, y.qualifier, same_period=x.period == y.period)
     if reason is None:
         return []
-    field = "period" if x.period != y.period and _same(x.amount, y.amount) else "amount"
+    if x.period != y.period and _same(x.amount, y.amount):
+        field = "period"
+    elif x.qualifier != y.qualifier and _same(vx, vy):
+        field = "qualifier"
+    else:
+        field = "amount"
     explanation = f"Same pay ({x.measure or 'unnamed measure'}): {_wage_text(x)} vs {_wage_text(y)}"
     if x.period != y.period:
         explanation += (
@@ -161,9 +179,23 @@ def compare_wages(x: WageFigure, y: WageFigure) -> list[Finding]:
 # --- Contracts ----------------------------------------------------------------------------
 
 
+# Roles in the commercial chain (campaign -> vendor -> subcontractor). A subcontractor can be
+# said to be engaged by the end client ("through a vendor") or by the vendor itself, so two
+# subcontractor claims with different engagers agree; any direct role does not.
+CHAIN_ROLES = {ContractRelation.Role.CLIENT, ContractRelation.Role.VENDOR, ContractRelation.Role.SUBCONTRACTOR}
+# An engager's vendor (or subcontractor) for the work is taken to be one party: two claims
+# naming different ones for the same engager disagree.
+SINGLE_ROLES = {ContractRelation.Role.VENDOR, ContractRelation.Role.SUBCONTRACTOR}
+
+
 def compare_contracts(x: ContractRelation, y: ContractRelation) -> list[Finding]:
     findings = []
-    if x.engaged_id == y.engaged_id and x.engager_id != y.engager_id:
+    if (
+        x.engaged_id == y.engaged_id
+        and x.engager_id != y.engager_id
+        and {x.role, y.role} <= CHAIN_ROLES
+        and {x.role, y.role} != {ContractRelation.Role.SUBCONTRACTOR}
+    ):
         findings.append(
             Finding(
                 x.claim,
@@ -173,6 +205,18 @@ def compare_contracts(x: ContractRelation, y: ContractRelation) -> list[Finding]
                 str(y.engager),
                 f"Who engaged {x.engaged}? One claim says {x.engager} ({x.get_role_display()}), "
                 f"the other {y.engager} ({y.get_role_display()}).",
+            )
+        )
+        return findings
+    if x.engager_id == y.engager_id and x.engaged_id != y.engaged_id and x.role == y.role in SINGLE_ROLES:
+        findings.append(
+            Finding(
+                x.claim,
+                y.claim,
+                "engaged",
+                str(x.engaged),
+                str(y.engaged),
+                f"Who was the {x.get_role_display()} of {x.engager}? One claim says {x.engaged}, the other {y.engaged}.",
             )
         )
         return findings
@@ -220,12 +264,14 @@ def _quantity_text(q: QuantityFact) -> str:
 
 
 def compare_quantities(x: QuantityFact, y: QuantityFact) -> list[Finding]:
-    if x.measure.strip().lower() != y.measure.strip().lower() or x.unit.strip().lower() != y.unit.strip().lower():
+    # The measure names the thing counted; units are how each source words it ("prisons",
+    # "prison call centers"), so they do not keep two counts of one thing apart.
+    if x.measure.strip().lower() != y.measure.strip().lower():
         return []
     reason = _bounded_disagreement(x.value, x.qualifier, y.value, y.qualifier)
     if reason is None:
         return []
-    reason = reason.replace("the same pay", "the same count")
+    reason = reason
     return [
         Finding(
             x.claim,
@@ -270,7 +316,10 @@ def compare_events(x: EventFact, y: EventFact) -> list[Finding]:
                 f"{x.actor} {action} whom? {x.recipient} or {y.recipient}.",
             )
         )
-    if x.object and y.object and x.object.strip().lower() != y.object.strip().lower():
+    # Free-text objects are worded differently by every source; they count only when actor and
+    # recipient agree, so the object is the one thing the accounts differ on.
+    same_parties = x.actor_id == y.actor_id and x.recipient_id == y.recipient_id
+    if same_parties and x.object and y.object and x.object.strip().lower() != y.object.strip().lower():
         findings.append(
             Finding(
                 x.claim,
@@ -304,13 +353,21 @@ def _subject_key(k: KnowledgeFact) -> tuple:
     return ("text", " ".join(k.subject_text.lower().split()))
 
 
+def _different_times(x: KnowledgeFact, y: KnowledgeFact) -> bool:
+    # "Did not know before the inquiry" and "knew when it replied" are both true: knowledge
+    # changes. Two claims placed at different times (dates, or events) do not disagree.
+    if x.known_on and y.known_on:
+        return x.known_on != y.known_on
+    return bool(x.when_event and y.when_event) and x.when_event.strip().lower() != y.when_event.strip().lower()
+
+
 def compare_knowledge(x: KnowledgeFact, y: KnowledgeFact) -> list[Finding]:
     if x.actor_id != y.actor_id or _subject_key(x) != _subject_key(y):
         return []
     subject = x.subject_text or str(x.subject_claim)
     polarities = {x.polarity, y.polarity}
     findings = []
-    if polarities == {KnowledgeFact.Polarity.KNEW, KnowledgeFact.Polarity.DID_NOT_KNOW}:
+    if polarities == {KnowledgeFact.Polarity.KNEW, KnowledgeFact.Polarity.DID_NOT_KNOW} and not _different_times(x, y):
         findings.append(
             Finding(
                 x.claim,
@@ -369,7 +426,9 @@ def find_for_claim(claim: Claim) -> list[Finding]:
         for mine in own:
             for other in facts:
                 if other.claim_id != claim.pk:
-                    findings.extend(compare(mine, other))
+                    # Always lower claim id first, so explanations read the same as in find_all().
+                    first, second = (mine, other) if mine.claim_id < other.claim_id else (other, mine)
+                    findings.extend(compare(first, second))
     return findings
 
 

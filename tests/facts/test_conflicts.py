@@ -390,3 +390,63 @@ def test_for_claims_finds_conflicts_on_either_side(wage):
 
     assert Conflict.objects.for_claims([second.pk]).count() == 1
     assert Conflict.objects.for_claims([first.pk]).count() == 1
+
+
+def test_caps_on_different_periods_are_different_rules_and_compatible(wage):
+    wage("20", "month", "at_most")
+    wage("0.54", "hour", "at_most")
+
+    assert not Conflict.objects.exists()
+
+
+def test_a_floor_meeting_a_cap_conflicts_on_the_qualifier(wage):
+    wage("20", "month", "at_most")
+    wage("20", "month", "at_least")
+
+    assert only_conflict().field == "qualifier"
+
+
+def test_knew_and_did_not_know_at_different_times_are_compatible(people, make_claim):
+    facts = {"actor": people["campaign"], "subject_text": "prison labor was used"}
+    knowledge_set(claim=make_claim("knowledge"), polarity="did_not_know", when_event="before the inquiry", **facts)
+    knowledge_set(claim=make_claim("knowledge"), polarity="knew", when_event="in its reply to the inquiry", **facts)
+
+    assert not Conflict.objects.exists()
+
+
+def test_subcontractor_through_a_vendor_agrees_with_the_vendor_hiring_it(people, make_claim):
+    contract_set(
+        claim=make_claim("contract"), engager=people["campaign"], engaged=people["procom"], role="subcontractor"
+    )
+    contract_set(claim=make_claim("contract"), engager=people["vendor"], engaged=people["procom"], role="subcontractor")
+
+    assert not Conflict.objects.exists()
+
+
+def test_two_different_vendors_of_the_same_engager_conflict(people, make_claim):
+    contract_set(claim=make_claim("contract"), engager=people["campaign"], engaged=people["vendor"], role="vendor")
+    contract_set(claim=make_claim("contract"), engager=people["campaign"], engaged=people["procom"], role="vendor")
+
+    assert only_conflict().field == "engaged"
+
+
+def test_employers_are_not_a_single_role(people, make_claim):
+    contract_set(claim=make_claim("contract"), engager=people["inmates"], engaged=people["odoc"], role="employer")
+    contract_set(claim=make_claim("contract"), engager=people["inmates"], engaged=people["procom"], role="employer")
+
+    assert not Conflict.objects.exists()
+
+
+def test_event_objects_worded_differently_do_not_conflict_when_parties_differ(people, make_claim):
+    action = "gave the statement"
+    event_set(claim=make_claim("event"), actor=people["wood"], action=action, recipient=people["procom"], object="a")
+    event_set(claim=make_claim("event"), actor=people["wood"], action=action, object="b")
+
+    assert not Conflict.objects.exists()
+
+
+def test_counts_in_different_units_of_the_same_measure_are_compared(make_claim):
+    quantity_set(claim=make_claim("quantity"), measure="prisons used", value=2, unit="centers", qualifier="at_least")
+    quantity_set(claim=make_claim("quantity"), measure="prisons used", value=1, unit="prisons", qualifier="at_least")
+
+    assert only_conflict().field == "value"
