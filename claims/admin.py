@@ -1,1 +1,408 @@
-# Register your models here.
+"""The editors' workspace. Every save goes through claims.services, like the API's."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from claims import services
+from claims.errors import ServiceError
+from claims.models import Appearance, Claim, Entity, SourceDocument
+
+
+def _adopt(obj, saved) -> None:
+    """Make the admin's in-memory object the row a service saved (the admin reads pk and fields after)."""
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+def _formfield(db_field, **kwargs):
+    # Django 6 makes https the default scheme for typed-in URLs; opt in now.
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+# For the ModelAdmins' generated forms.
+URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+
+
+def _claim_link(claim: Claim) -> str:
+    return format_html('<a href="{}">{}</a>', reverse("admin:claims_claim_change", args=[claim.pk]), claim.slug)
+
+
+# --- Entities -----------------------------------------------------------------------
+
+
+@admin.register(Entity)
+class EntityAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_OVERRIDES
+    list_display = ["name", "kind", "slug"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "kind", "description", "url"]
+
+    def save_model(self, request, obj, form, change):
+        values = {field: form.cleaned_data[field] for field in self.fields}
+        if change:
+            saved = services.entity_update(entity=obj, by=request.user, **values)
+        else:
+            saved = services.entity_create(by=request.user, **values)
+        _adopt(obj, saved)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Claims point at entities (PROTECT); merging duplicates is a job for an editor by hand.
+        return False
+
+
+# --- Source documents ---------------------------------------------------------------
+
+
+def highlighted_text(document: SourceDocument, appearances: list[Appearance]) -> str:
+    """The document's text with every anchored span in a <mark>, overlapping spans merged."""
+    text = document.text
+    cuts = sorted({0, len(text), *(a.start for a in appearances), *(a.end for a in appearances)})
+    pieces = []
+    for start, end in pairwise(cuts):
+        covering = [a for a in appearances if a.start <= start and end <= a.end]
+        if covering:
+            slugs = ", ".join(sorted({a.claim.slug for a in covering}))
+            pieces.append(format_html('<mark title="{}">{}</mark>', slugs, text[start:end]))
+        else:
+            pieces.append(format_html("{}", text[start:end]))
+    return mark_safe("".join(pieces))  # each piece was escaped by format_html
+
+
+class SourceDocumentForm(forms.ModelForm):
+    class Meta:
+        model = SourceDocument
+        fields = ["title", "outlet", "author", "published_on", "url"]
+        formfield_callback = _formfield
+
+
+@admin.register(SourceDocument)
+class SourceDocumentAdmin(admin.ModelAdmin):
+    form = SourceDocumentForm
+    formfield_overrides = URL_OVERRIDES
+    list_display = ["__str__", "source_file", "outlet", "published_on", "appearance_count", "is_latest", "imported_at"]
+    list_filter = ["outlet"]
+    search_fields = ["title", "source_file", "outlet", "author"]
+    readonly_fields = [
+        "source_file",
+        "sha256",
+        "imported_at",
+        "versions",
+        "appearance_list",
+        "text_with_appearances",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "outlet", "author", "published_on", "url"]}),
+        ("Import", {"fields": ["source_file", "sha256", "imported_at", "versions"]}),
+        ("Appearances", {"fields": ["appearance_list"]}),
+        ("Text (exactly as imported; never edited)", {"fields": ["text_with_appearances"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                appearance_count=Count("appearances"),
+                superseded=Exists(SourceDocument.objects.filter(previous_version=OuterRef("pk"))),
+            )
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.anchored = list(obj.appearances.select_related("claim").order_by("start", "end", "claim_id"))
+        return obj
+
+    def has_add_permission(self, request) -> bool:
+        # A document's text enters only through import_documents, which checks the file.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = services.document_update_metadata(
+            document=obj,
+            by=request.user,
+            **{field: form.cleaned_data[field] for field in SourceDocumentForm.Meta.fields},
+        )
+        _adopt(obj, saved)
+
+    @admin.display(description="appearances", ordering="appearance_count")
+    def appearance_count(self, obj) -> int:
+        return obj.appearance_count
+
+    @admin.display(description="latest version", boolean=True)
+    def is_latest(self, obj) -> bool:
+        return not obj.superseded
+
+    @admin.display(description="versions")
+    def versions(self, obj) -> str:
+        links = []
+        previous = obj.previous_version
+        if previous is not None:
+            url = reverse("admin:claims_sourcedocument_change", args=[previous.pk])
+            links.append(format_html('previous: <a href="{}">document {}</a>', url, previous.pk))
+        following = SourceDocument.objects.filter(previous_version=obj).first()
+        if following is not None:
+            url = reverse("admin:claims_sourcedocument_change", args=[following.pk])
+            links.append(format_html('newer: <a href="{}">document {}</a>', url, following.pk))
+        return mark_safe("; ".join(links)) if links else "only version"
+
+    @admin.display(description="anchored quotes")
+    def appearance_list(self, obj) -> str:
+        if not obj.anchored:
+            return "No claim is anchored in this document yet."
+        rows = format_html_join(
+            "",
+            "<li>{}: <q>{}</q> ({}..{})</li>",
+            ((_claim_link(a.claim), a.exact, a.start, a.end) for a in obj.anchored),
+        )
+        return format_html("<ol>{}</ol>", rows)
+
+    @admin.display(description="text")
+    def text_with_appearances(self, obj) -> str:
+        return format_html(
+            '<div class="document-text" style="white-space: pre-wrap; max-width: 60em">{}</div>',
+            highlighted_text(obj, obj.anchored),
+        )
+
+
+# --- Claims -------------------------------------------------------------------------
+
+
+class AppearanceForm(forms.ModelForm):
+    """The quote helper: the editor pastes a quote; the offsets and context are found in the text."""
+
+    exact = forms.CharField(
+        label="Quote",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Paste the quote; whitespace and quote styles need not match exactly.",
+    )
+    occurrence = forms.IntegerField(
+        required=False, min_value=1, help_text="When the quote occurs several times: which one (1 = first)."
+    )
+    # Hints only, any length: the stored prefix/suffix are taken from the document.
+    prefix = forms.CharField(required=False, label="Text just before", help_text="Optional, to tell repeats apart.")
+    suffix = forms.CharField(required=False, label="Text just after")
+
+    class Meta:
+        model = Appearance
+        fields = ["document", "exact", "occurrence", "prefix", "suffix"]
+
+    def clean(self):
+        cleaned = super().clean()
+        document, quote = cleaned.get("document"), cleaned.get("exact")
+        if document is None or not quote:
+            return cleaned
+        try:
+            selector = services.appearance_locate(
+                document=document,
+                quote=quote,
+                prefix=cleaned.get("prefix") or "",
+                suffix=cleaned.get("suffix") or "",
+                occurrence=cleaned.get("occurrence"),
+            )
+        except ValidationError as exc:
+            self.add_error(None, exc)
+            return cleaned
+        claim_id = self.instance.claim_id
+        if claim_id and (
+            Appearance.objects.filter(claim_id=claim_id, document=document, start=selector.start, end=selector.end)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            self.add_error("exact", f"This claim is already anchored at {selector.start}..{selector.end} there.")
+            return cleaned
+        # The selector as it will be stored, so the model's own checks see the real slice.
+        self.selector = selector
+        cleaned.update(exact=selector.exact, prefix=selector.prefix, suffix=selector.suffix)
+        self.instance.start, self.instance.end = selector.start, selector.end
+        return cleaned
+
+
+class AppearanceInline(admin.TabularInline):
+    model = Appearance
+    form = AppearanceForm
+    extra = 1
+    fields = ["document", "exact", "occurrence", "prefix", "suffix", "start", "end"]
+    readonly_fields = ["start", "end"]
+    autocomplete_fields = ["document"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("document")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Anchors are immutable: to move one, delete it and add the right quote.
+        return False
+
+    @admin.display(description="occurrence")
+    def occurrence(self, obj) -> str:
+        return ""
+
+
+class ClaimForm(forms.ModelForm):
+    # The version the editor loaded: claim_update refuses the save if someone saved since.
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Claim
+        fields = ["text", "slug", "kind", "claimant", "entities"]
+        help_texts = {"slug": "Leave empty to derive it from the text."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            expected = cleaned.get("expected_version")
+            current = Claim.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if expected != current:
+                # Checked here for a form error; claim_update checks again under a row lock.
+                raise ValidationError(
+                    "Someone else saved this claim after you opened it (you loaded version %(loaded)s, it is now "
+                    "version %(current)s); nothing was saved. Reload the page and apply your change again.",
+                    code="stale_version",
+                    params={"loaded": expected, "current": current},
+                )
+        return cleaned
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    form = ClaimForm
+    # Other apps add their inlines here (workflow, structured facts): keep it a plain list.
+    inlines = [AppearanceInline]
+    list_display = ["short_text", "kind", "status", "claimant", "appearance_count"]
+    list_filter = ["kind", "status", "claimant", ("appearances__document", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["claimant"]
+    search_fields = ["text", "slug", "appearances__exact"]
+    autocomplete_fields = ["claimant", "entities"]
+    readonly_fields = ["status", "version", "first_appearance_link", "created_by", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["text", "slug", "kind", "claimant", "entities", "expected_version"]}),
+        ("State", {"fields": ["status", "version", "first_appearance_link", "created_by", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(appearance_count=Count("appearances", distinct=True))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            readonly.append("slug")  # the slug is the claim's public key
+        return readonly
+
+    def get_object(self, request, object_id, from_field=None):
+        queryset = self.get_queryset(request).prefetch_related(
+            Prefetch("appearances", queryset=Appearance.objects.select_related("document"))
+        )
+        model = queryset.model
+        field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (model.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    @admin.display(description="claim", ordering="text")
+    def short_text(self, obj) -> str:
+        return str(obj)
+
+    @admin.display(description="appearances", ordering="appearance_count")
+    def appearance_count(self, obj) -> int:
+        return obj.appearance_count
+
+    @admin.display(description="first appearance")
+    def first_appearance_link(self, obj) -> str:
+        first = obj.first_appearance if obj and obj.pk else None
+        if first is None:
+            return "-"
+        url = reverse("admin:claims_sourcedocument_change", args=[first.document_id])
+        return format_html('<a href="{}">{}</a>: <q>{}</q>', url, first.document, first.exact)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ServiceError, ValidationError) as exc:
+            # Raised inside the admin's transaction, so nothing of this save was written.
+            message = exc.message if isinstance(exc, ServiceError) else " ".join(exc.messages)
+            self.message_user(request, f"Nothing was saved: {message}", level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            saved = services.claim_update(
+                claim=obj,
+                by=request.user,
+                expected_version=data["expected_version"],
+                text=data["text"],
+                kind=data["kind"],
+                claimant=data["claimant"],
+                entities=data["entities"],
+            )
+        else:
+            saved = services.claim_create(
+                text=data["text"],
+                kind=data["kind"],
+                claimant=data["claimant"],
+                entities=data["entities"],
+                slug=data.get("slug") or None,
+                by=request.user,
+            )
+        _adopt(obj, saved)
+
+    def save_related(self, request, form, formsets, change):
+        # Entities were set by the service in save_model; the form's own m2m save is skipped.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Appearance:
+            return super().save_formset(request, form, formset, change)
+        added, removed = [], []
+        for appearance_form in formset.deleted_forms:
+            if appearance_form.instance.pk:
+                removed.append(appearance_form.instance)
+                services.appearance_remove(appearance=appearance_form.instance, by=request.user)
+        for appearance_form in formset.forms:
+            if (
+                appearance_form.instance.pk
+                or not appearance_form.has_changed()
+                or appearance_form in formset.deleted_forms
+            ):
+                continue
+            selector = appearance_form.selector
+            appearance = services.appearance_add(
+                claim=form.instance,
+                document=appearance_form.cleaned_data["document"],
+                quote=selector.exact,
+                start=selector.start,
+                end=selector.end,
+                by=request.user,
+            )
+            added.append(appearance)
+        # What the admin's change message and history log read.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = added, [], removed
