@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from claims import services
 from claims.errors import ServiceError
 from claims.models import Appearance, Claim, Entity, SourceDocument
+from reviews.admin import ClaimWorkflowAdminMixin  # workflow buttons, inlines, history, queue filters
 
 
 def _adopt(obj, saved) -> None:
@@ -291,7 +292,7 @@ class ClaimForm(forms.ModelForm):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(ClaimWorkflowAdminMixin, admin.ModelAdmin):
     form = ClaimForm
     # Other apps add their inlines here (workflow, structured facts): keep it a plain list.
     inlines = [AppearanceInline]

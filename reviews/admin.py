@@ -1,1 +1,544 @@
-# Register your models here.
+"""The review workflow in the admin: buttons for each transition, the review form, read-only
+verdicts, history, and the agreement page. Every write goes through reviews.services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import formset_factory
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from claims.errors import ServiceError
+from claims.models import Claim, Conflict, SourceDocument
+from reviews import services
+from reviews.agreement import agreement_report
+from reviews.models import Assignment, Evidence, Rating, Review, Transition, Verdict
+from reviews.querysets import claims_assigned_to, claims_in_queue_of, claims_with_disagreement
+from reviews.roles import REVIEWERS, is_editor
+from reviews.services import EvidenceInput
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History is for reading: a revert would write around the services and their rules."""
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("History cannot be reverted from the admin.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- Inlines on the claim page -------------------------------------------------------------
+
+
+class ReviewInline(ReadOnlyInline):
+    """The claim's reviews, under the blind-review rule."""
+
+    model = Review
+    fields = ["reviewer", "rating", "status", "submitted_at", "rationale", "evidence_count"]
+    readonly_fields = fields
+    verbose_name_plural = "reviews (other reviewers' reviews appear once you submitted yours)"
+
+    def get_queryset(self, request):
+        return (
+            Review.objects.visible_to(request.user)
+            .select_related("reviewer", "rating")
+            .prefetch_related("evidence")
+            .order_by("submitted_at", "id")
+        )
+
+    @admin.display(description="evidence")
+    def evidence_count(self, obj) -> int:
+        return len(obj.evidence.all())
+
+
+class AssignmentInline(ReadOnlyInline):
+    model = Assignment
+    fields = ["reviewer", "assigned_by", "assigned_at", "active"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reviewer", "assigned_by")
+
+
+class VerdictInline(ReadOnlyInline):
+    """Every verdict version, oldest first; none is ever edited."""
+
+    model = Verdict
+    fields = ["version", "kind", "rating", "summary", "resolution", "correction_note", "published_by", "published_at"]
+    readonly_fields = fields
+    verbose_name_plural = "verdict versions"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("rating", "published_by").order_by("version")
+
+
+class TransitionInline(ReadOnlyInline):
+    model = Transition
+    fields = ["at", "from_status", "to_status", "by", "note"]
+    readonly_fields = fields
+    verbose_name_plural = "transition log"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by").order_by("at", "id")
+
+
+# --- Claim changelist filters --------------------------------------------------------------
+
+
+class MyQueueFilter(admin.SimpleListFilter):
+    title = "my review queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("mine", "Awaiting my review"), ("assigned", "Ever assigned to me")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return claims_in_queue_of(request.user, queryset)
+        if self.value() == "assigned":
+            return claims_assigned_to(request.user, queryset)
+        return queryset
+
+
+class DisagreementFilter(admin.SimpleListFilter):
+    title = "reviewers"
+    parameter_name = "reviewers"
+
+    def lookups(self, request, model_admin):
+        return [("disagree", "Disagree (different ratings)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "disagree":
+            return claims_with_disagreement(queryset)
+        return queryset
+
+
+# --- Transition forms ----------------------------------------------------------------------
+
+
+class TransitionForm(forms.Form):
+    # The claim version the editor saw; the service refuses the step if it changed since.
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, claim: Claim, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.claim = claim
+        self.fields["expected_version"].initial = claim.version
+
+
+class SubmitForm(TransitionForm):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AssignForm(TransitionForm):
+    reviewers = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewers"].queryset = (
+            get_user_model().objects.filter(groups__name=REVIEWERS, is_active=True).order_by("username")
+        )
+        self.fields["reviewers"].initial = list(
+            Assignment.objects.active().filter(claim=self.claim).values_list("reviewer_id", flat=True)
+        )
+
+
+class ReasonForm(TransitionForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PublishForm(TransitionForm):
+    rating = forms.ModelChoiceField(queryset=Rating.objects.all())
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="The public verdict.")
+    resolution = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when the reviewers disagree: how the disagreement was settled.",
+    )
+    cited_conflicts = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cited_conflicts"].queryset = Conflict.objects.filter(status=Conflict.Status.CONFIRMED).filter(
+            claim_a=self.claim
+        ) | Conflict.objects.filter(status=Conflict.Status.CONFIRMED, claim_b=self.claim)
+
+
+class CorrectForm(TransitionForm):
+    rating = forms.ModelChoiceField(queryset=Rating.objects.all())
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    note = forms.CharField(label="Correction note", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = Verdict.objects.filter(claim=self.claim).order_by("-version").first()
+        if current is not None:
+            self.fields["rating"].initial = current.rating_id
+            self.fields["summary"].initial = current.summary
+
+
+# action -> (button label, form, service call)
+WORKFLOW_ACTIONS = {
+    "submit": ("Submit for review", SubmitForm, services.claim_submit_for_review),
+    "assign": ("Assign reviewers", AssignForm, services.claim_assign_reviewers),
+    "send_back": ("Send back to draft", ReasonForm, services.claim_send_back),
+    "publish": ("Publish verdict", PublishForm, services.claim_publish),
+    "correct": ("Correct verdict", CorrectForm, services.verdict_correct),
+    "retract": ("Retract verdict", ReasonForm, services.verdict_retract),
+}
+# Actions with nothing to fill in post straight from the claim page.
+DIRECT_ACTIONS = {"submit"}
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class ClaimWorkflowAdminMixin(HistoryAdmin):
+    """Mixed into ClaimAdmin: workflow buttons, the review/verdict/transition inlines, queue
+    filters, history, and reviewers limited to the claims they were assigned."""
+
+    workflow_inlines = [ReviewInline, AssignmentInline, VerdictInline, TransitionInline]
+
+    def get_inlines(self, request, obj):
+        inlines = list(super().get_inlines(request, obj))
+        if obj is None:
+            return inlines
+        return inlines + [inline for inline in self.workflow_inlines if inline not in inlines]
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), MyQueueFilter, DisagreementFilter]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_editor(request.user):
+            return queryset
+        return claims_assigned_to(request.user, queryset)
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [
+            path(
+                "<path:object_id>/workflow/<slug:action>/",
+                self.admin_site.admin_view(self.workflow_view),
+                name=f"{info[0]}_{info[1]}_workflow",
+            ),
+            *super().get_urls(),
+        ]
+
+    def workflow_actions(self, request, claim: Claim) -> list[dict]:
+        """The buttons shown on the claim page: the transitions this user may try now."""
+        actions = [
+            {
+                "name": name,
+                "label": WORKFLOW_ACTIONS[name][0],
+                "url": reverse("admin:claims_claim_workflow", args=[claim.pk, name]),
+                "direct": name in DIRECT_ACTIONS,
+            }
+            for name in services.allowed_actions(claim=claim, user=request.user)
+        ]
+        if claims_in_queue_of(request.user, Claim.objects.filter(pk=claim.pk)).exists():
+            actions.append(
+                {
+                    "name": "review",
+                    "label": "Write your review",
+                    "url": reverse("admin:reviews_review_add") + f"?claim={claim.pk}",
+                    "direct": False,
+                }
+            )
+        return actions
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        claim = self.get_object(request, object_id)
+        if claim is not None:
+            extra_context["workflow_actions"] = self.workflow_actions(request, claim)
+            extra_context["workflow_version"] = claim.version
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def workflow_view(self, request, object_id, action):
+        if action not in WORKFLOW_ACTIONS:
+            raise Http404("No such workflow step.")
+        claim = self.get_object(request, object_id)
+        if claim is None:
+            raise Http404("No such claim, or you may not see it.")
+        label, form_class, service = WORKFLOW_ACTIONS[action]
+        change_url = reverse("admin:claims_claim_change", args=[claim.pk])
+        form = form_class(request.POST or None, claim=claim)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                result = service(claim=claim, by=request.user, **data)
+            except ServiceError as exc:
+                self.message_user(request, f"{label}: {exc.message}", level=messages.ERROR)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+                if action in DIRECT_ACTIONS:
+                    self.message_user(request, f"{label}: {_error_text(exc)}", level=messages.ERROR)
+            else:
+                done = (
+                    f"verdict version {result.version}" if isinstance(result, Verdict) else result.get_status_display()
+                )
+                self.message_user(request, f"{label}: done ({done}).", level=messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+            if action in DIRECT_ACTIONS:
+                return HttpResponseRedirect(change_url)
+        elif request.method == "POST" and action in DIRECT_ACTIONS:
+            self.message_user(request, f"{label}: the claim changed since you loaded it; reload.", messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        reviews = Review.objects.visible_to(request.user).filter(claim=claim).select_related("reviewer", "rating")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{label}: {claim}",
+            "opts": self.model._meta,
+            "original": claim,
+            "claim": claim,
+            "form": form,
+            "action": action,
+            "label": label,
+            "change_url": change_url,
+            "reviews": reviews.prefetch_related("evidence__document"),
+            "disagreement": claims_with_disagreement(Claim.objects.filter(pk=claim.pk)).exists(),
+        }
+        return TemplateResponse(request, "admin/reviews/claim_transition.html", context)
+
+
+# --- Reviews and the review form -----------------------------------------------------------
+
+
+class EvidenceInline(ReadOnlyInline):
+    model = Evidence
+    fields = ["stance", "document", "exact", "start", "end", "url", "title", "excerpt"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("document")
+
+
+class ReviewForm(forms.Form):
+    claim = forms.ModelChoiceField(queryset=None, help_text="Claims in review that await your review.")
+    rating = forms.ModelChoiceField(queryset=Rating.objects.all())
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "cols": 80}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["claim"].queryset = claims_in_queue_of(user, Claim.objects.all())
+
+
+class EvidenceForm(forms.Form):
+    """The quote helper: pick the document and paste the quote; the offsets are computed."""
+
+    stance = forms.ChoiceField(choices=[("", "---------"), *Evidence.Stance.choices], required=False)
+    document = forms.ModelChoiceField(queryset=SourceDocument.objects.latest_versions(), required=False)
+    quote = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 50}),
+        help_text="Paste the passage; whitespace and quote styles need not match.",
+    )
+    occurrence = forms.IntegerField(required=False, min_value=1, help_text="Which occurrence, if repeated.")
+    url = forms.URLField(required=False, label="or URL", assume_scheme="https")
+    title = forms.CharField(required=False)
+    excerpt = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 40}))
+
+    def to_input(self) -> EvidenceInput:
+        data = self.cleaned_data
+        return EvidenceInput(
+            stance=data.get("stance") or "",
+            document=data.get("document"),
+            quote=data.get("quote") or "",
+            occurrence=data.get("occurrence"),
+            url=data.get("url") or "",
+            title=data.get("title") or "",
+            excerpt=data.get("excerpt") or "",
+        )
+
+
+EvidenceFormSet = formset_factory(EvidenceForm, extra=3, max_num=20)
+
+
+@admin.register(Review)
+class ReviewAdmin(HistoryAdmin):
+    list_display = ["claim_text", "reviewer", "rating", "status", "submitted_at"]
+    list_filter = ["status", "rating"]
+    list_select_related = ["claim", "reviewer", "rating"]
+    search_fields = ["claim__text", "rationale"]
+    inlines = [EvidenceInline]
+    fields = ["claim", "reviewer", "rating", "status", "rationale", "submitted_at", "version"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return Review.objects.visible_to(request.user).select_related("claim", "reviewer", "rating")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="claim", ordering="claim__text")
+    def claim_text(self, obj) -> str:
+        return str(obj.claim)
+
+    def get_urls(self):
+        return [
+            path("agreement/", self.admin_site.admin_view(self.agreement_view), name="reviews_agreement"),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """The review form: rating, rationale and evidence, saved through review_record."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = {"claim": request.GET.get("claim")} if request.GET.get("claim") else None
+        form = ReviewForm(request.POST or None, initial=initial, user=request.user)
+        formset = EvidenceFormSet(request.POST or None, prefix="evidence")
+        if request.method == "POST" and form.is_valid() and formset.is_valid():
+            evidence = [f.to_input() for f in formset.forms if f.has_changed()]
+            try:
+                review = services.review_record(
+                    claim=form.cleaned_data["claim"],
+                    reviewer=request.user,
+                    rating=form.cleaned_data["rating"],
+                    rationale=form.cleaned_data["rationale"],
+                    evidence=evidence,
+                )
+            except ServiceError as exc:
+                self.message_user(request, exc.message, level=messages.ERROR)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                claim = review.claim
+                self.message_user(
+                    request,
+                    f"Your review is submitted; the claim is {claim.get_status_display().lower()}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:reviews_review_change", args=[review.pk]))
+        chosen = request.POST.get("claim") or request.GET.get("claim") or ""
+        claim = form.fields["claim"].queryset.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Write your review",
+            "opts": self.model._meta,
+            "form": form,
+            "formset": formset,
+            "claim": claim,
+            "appearances": claim.appearances.select_related("document") if claim else [],
+            "media": self.media + form.media + formset.media,
+        }
+        return TemplateResponse(request, "admin/reviews/review/review_form.html", context)
+
+    def agreement_view(self, request):
+        if not is_editor(request.user):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Inter-reviewer agreement",
+            "opts": self.model._meta,
+            "report": agreement_report(),
+        }
+        return TemplateResponse(request, "admin/reviews/agreement.html", context)
+
+
+@admin.register(Verdict)
+class VerdictAdmin(HistoryAdmin):
+    """Verdict versions, read-only: corrections and retractions are new versions made by the workflow."""
+
+    list_display = ["claim_text", "version", "kind", "rating", "published_by", "published_at"]
+    list_filter = ["kind", "rating"]
+    list_select_related = ["claim", "rating", "published_by"]
+    search_fields = ["claim__text", "summary"]
+    fields = [
+        "claim",
+        "version",
+        "kind",
+        "rating",
+        "summary",
+        "resolution",
+        "correction_note",
+        "cited_conflicts",
+        "published_by",
+        "published_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="claim", ordering="claim__text")
+    def claim_text(self, obj) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("admin:claims_claim_change", args=[obj.claim_id]), obj.claim)
+
+
+@admin.register(Rating)
+class RatingAdmin(HistoryAdmin):
+    """The rating scale is data: admins edit labels, descriptions and where each sits on the scale."""
+
+    list_display = ["label", "slug", "value", "order", "description"]
+    list_editable = ["order"]
+    prepopulated_fields = {"slug": ["label"]}
+
+
+@admin.register(Transition)
+class TransitionAdmin(admin.ModelAdmin):
+    """The whole desk's transition log, newest first."""
+
+    list_display = ["at", "claim", "from_status", "to_status", "by", "note"]
+    list_filter = ["to_status"]
+    list_select_related = ["claim", "by"]
+    date_hierarchy = "at"
+    ordering = ["-at", "-id"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_editor(request.user):
+            return queryset
+        return queryset.filter(claim__in=claims_assigned_to(request.user, Claim.objects.all()))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
