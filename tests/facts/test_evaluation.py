@@ -45,4 +45,4 @@ def test_detector_finds_every_labelled_conflict_in_the_curated_fixtures():
 
     out = StringIO()
     call_command("evaluate_conflicts", str(LABELS), stdout=out)
-    assert "recall 100% (14/14)" in out.getvalue() or "recall 100%" in out.getvalue()
+    assert "recall 100%" in out.getvalue()

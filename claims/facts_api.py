@@ -1,0 +1,183 @@
+"""Read endpoints over structured facts: the entity graph, the timeline, and conflicts.
+
+Anonymous readers see what published claims say; staff see every claim. Each endpoint runs
+a fixed number of queries whatever the amount of data (pinned in tests/facts/test_api.py).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims.graph import DISPUTED, build_graph, contracts_for_graph, timeline
+from claims.models import Appearance, Claim, Conflict, ContractRelation
+from tracker.api import error_responses
+
+# --- Serializers ------------------------------------------------------------------------------
+
+
+class FactAppearanceSerializer(serializers.Serializer):
+    document = serializers.IntegerField(source="document_id")
+    source_file = serializers.CharField(source="document.source_file")
+    title = serializers.CharField(source="document.title")
+    outlet = serializers.CharField(source="document.outlet")
+    published_on = serializers.DateField(source="document.published_on", allow_null=True)
+    exact = serializers.CharField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+
+
+class FactClaimSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    text = serializers.CharField()
+    status = serializers.CharField()
+    appearances = FactAppearanceSerializer(many=True, source="appearances.all")
+
+
+class GraphNodeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    layer = serializers.IntegerField(help_text="Column along the chain, left to right (0 = nobody engaged it).")
+
+
+class GraphRelationSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=ContractRelation.Role.choices)
+    status = serializers.ChoiceField(choices=ContractRelation.Status.choices)
+    since = serializers.DateField(allow_null=True)
+    until = serializers.DateField(allow_null=True)
+    stated_by = serializers.CharField(source="stated_by.slug", allow_null=True, default=None)
+    claim = FactClaimSerializer()
+
+
+class GraphEdgeSerializer(serializers.Serializer):
+    source = serializers.IntegerField(source="source.pk")
+    target = serializers.IntegerField(source="target.pk")
+    roles = serializers.ListField(child=serializers.CharField())
+    status = serializers.ChoiceField(
+        choices=[*ContractRelation.Status.values, DISPUTED],
+        help_text="The claims' shared status ('unknown' agrees with anything); 'disputed' when they disagree.",
+    )
+    since = serializers.DateField(allow_null=True)
+    until = serializers.DateField(allow_null=True)
+    relations = GraphRelationSerializer(many=True, help_text="Each claim behind the edge, with its appearances.")
+
+
+class GraphSerializer(serializers.Serializer):
+    nodes = GraphNodeSerializer(many=True)
+    edges = GraphEdgeSerializer(many=True)
+
+
+class TimelineItemSerializer(serializers.Serializer):
+    date = serializers.DateField(allow_null=True)
+    date_basis = serializers.ChoiceField(
+        choices=["stated", "reported", "unknown"],
+        help_text="'stated': the claim gives the date; 'reported': the date of the earliest source reporting it.",
+    )
+    kind = serializers.ChoiceField(choices=["knowledge", "contract_start", "contract_end", "event"])
+    summary = serializers.CharField()
+    when = serializers.CharField(help_text="When, as the source words it (e.g. 'after The Intercept's inquiry').")
+    stated_by = serializers.CharField(source="stated_by.slug", allow_null=True, default=None)
+    claim = FactClaimSerializer()
+
+
+class ConflictSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Conflict.Status.choices)
+    field = serializers.CharField()
+    claim_a = FactClaimSerializer()
+    value_a = serializers.CharField()
+    claim_b = FactClaimSerializer()
+    value_b = serializers.CharField()
+    explanation = serializers.CharField()
+    triage_note = serializers.CharField()
+    detected_at = serializers.DateTimeField()
+    triaged_at = serializers.DateTimeField(allow_null=True)
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+def _visible_claims(request):
+    return Claim.objects.visible_to(request.user)
+
+
+class EntityGraphView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="The graph of contract relationships between entities",
+        description=(
+            "Nodes are entities; each edge is one (engager, engaged) pair with its status, dates and every "
+            "claim (with appearances) behind it. Anonymous readers see only published claims."
+        ),
+        responses={200: GraphSerializer},
+        tags=["facts"],
+    )
+    def get(self, request):
+        graph = build_graph(list(contracts_for_graph(_visible_claims(request))))
+        for node in graph.nodes:
+            node.layer = graph.layer[node.pk]
+        return Response(GraphSerializer({"nodes": graph.nodes, "edges": graph.edges}).data)
+
+
+class TimelineView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Who knew what when, and when relationships began and ended",
+        description="Knowledge, contract and event facts in date order, each with its claim and sources.",
+        responses={200: TimelineItemSerializer(many=True)},
+        tags=["facts"],
+    )
+    def get(self, request):
+        return Response(TimelineItemSerializer(timeline(_visible_claims(request)), many=True).data)
+
+
+class ConflictFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Conflict.Status.choices)
+    claim = django_filters.NumberFilter(method="filter_claim", label="A claim id, on either side of the conflict.")
+
+    class Meta:
+        model = Conflict
+        fields = ["status", "claim", "field"]
+
+    def filter_claim(self, queryset, name, value):
+        return queryset.for_claims([value])
+
+
+class ConflictPagination(LimitOffsetPagination):
+    default_limit = 50
+    max_limit = 200
+
+
+class ConflictListView(generics.ListAPIView):
+    """Conflicts between claims. Anonymous readers see confirmed conflicts between published claims."""
+
+    permission_classes = [AllowAny]
+    serializer_class = ConflictSerializer
+    filterset_class = ConflictFilter
+    pagination_class = ConflictPagination
+
+    def get_queryset(self):
+        appearances = Appearance.objects.select_related("document").order_by("document_id", "start")
+        return (
+            Conflict.objects.visible_to(self.request.user)
+            .with_details()
+            .prefetch_related(
+                Prefetch("claim_a__appearances", queryset=appearances),
+                Prefetch("claim_b__appearances", queryset=appearances),
+            )
+        )
+
+    @extend_schema(tags=["facts"], responses={200: ConflictSerializer(many=True), **error_responses(400)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -1,0 +1,283 @@
+"""Reads over structured facts: the entity relationship graph (and its SVG drawing) and the timeline.
+
+Both take querysets already limited to what the reader may see, load them in a fixed number
+of queries (see `contracts_for_graph` and `timeline`), and return plain data that the API
+serializes and the admin draws.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from html import escape
+
+from django.db.models import Prefetch, QuerySet
+
+from claims.models import Appearance, Claim, ContractRelation, Entity, EventFact, KnowledgeFact
+
+DISPUTED = "disputed"
+
+
+def _with_appearances(prefix: str = "claim__") -> Prefetch:
+    return Prefetch(
+        f"{prefix}appearances", queryset=Appearance.objects.select_related("document").order_by("document_id", "start")
+    )
+
+
+def contracts_for_graph(claims: QuerySet[Claim]) -> QuerySet[ContractRelation]:
+    """The contract facts of `claims` with everything the graph needs: two queries."""
+    return (
+        ContractRelation.objects.filter(claim__in=claims)
+        .select_related("claim", "engager", "engaged", "stated_by")
+        .prefetch_related(_with_appearances())
+        .order_by("claim_id")
+    )
+
+
+@dataclass
+class Edge:
+    source: Entity
+    target: Entity
+    relations: list[ContractRelation] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """The claims' shared status; 'disputed' when they give both active and ended."""
+        known = {r.status for r in self.relations} - {ContractRelation.Status.UNKNOWN}
+        if not known:
+            return ContractRelation.Status.UNKNOWN
+        return known.pop() if len(known) == 1 else DISPUTED
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted({r.role for r in self.relations})
+
+    @property
+    def since(self) -> date | None:
+        return min((r.since for r in self.relations if r.since), default=None)
+
+    @property
+    def until(self) -> date | None:
+        return max((r.until for r in self.relations if r.until), default=None)
+
+
+@dataclass
+class Graph:
+    nodes: list[Entity]
+    edges: list[Edge]
+    layer: dict[int, int]  # entity id -> column, left to right along the chain
+    row: dict[int, int]  # entity id -> position within its column
+
+
+def build_graph(contracts: list[ContractRelation]) -> Graph:
+    """Group contract facts into one edge per (engager, engaged) pair and lay the nodes out in layers."""
+    edges: dict[tuple[int, int], Edge] = {}
+    nodes: dict[int, Entity] = {}
+    for relation in contracts:
+        key = (relation.engager_id, relation.engaged_id)
+        if key not in edges:
+            edges[key] = Edge(relation.engager, relation.engaged)
+        edges[key].relations.append(relation)
+        nodes[relation.engager_id] = relation.engager
+        nodes[relation.engaged_id] = relation.engaged
+    layer = _layers(list(nodes), list(edges))
+    row = _rows(nodes, list(edges), layer)
+    ordered = sorted(nodes.values(), key=lambda e: (layer[e.pk], row[e.pk]))
+    return Graph(nodes=ordered, edges=list(edges.values()), layer=layer, row=row)
+
+
+def _layers(node_ids: list[int], pairs: list[tuple[int, int]]) -> dict[int, int]:
+    # Longest path from a source: each engaged party sits one column right of its furthest
+    # engager. Bounded by the node count, so a cycle (A hires B, B hires A) cannot loop forever.
+    layer = dict.fromkeys(node_ids, 0)
+    for _ in range(len(node_ids)):
+        changed = False
+        for source, target in pairs:
+            if layer[target] < layer[source] + 1 and layer[source] + 1 < len(node_ids):
+                layer[target] = layer[source] + 1
+                changed = True
+        if not changed:
+            break
+    return layer
+
+
+def _rows(nodes: dict[int, Entity], pairs: list[tuple[int, int]], layer: dict[int, int]) -> dict[int, int]:
+    # One barycentre pass: order each column by the mean row of its engagers, to keep lines short.
+    parents = defaultdict(list)
+    for source, target in pairs:
+        parents[target].append(source)
+    row: dict[int, int] = {}
+    for column in sorted(set(layer.values())):
+        members = [pk for pk in nodes if layer[pk] == column]
+
+        def centre(pk: int) -> float:
+            placed = [row[p] for p in parents[pk] if p in row]
+            return sum(placed) / len(placed) if placed else float("inf")
+
+        members.sort(key=lambda pk: (centre(pk), nodes[pk].name.lower()))
+        row.update({pk: index for index, pk in enumerate(members)})
+    return row
+
+
+# --- SVG ------------------------------------------------------------------------------------
+
+NODE_W, NODE_H, COL_GAP, ROW_GAP, MARGIN = 190, 44, 90, 34, 20
+EDGE_STYLE = {
+    ContractRelation.Status.ACTIVE: ("#1a7f37", ""),
+    ContractRelation.Status.ENDED: ("#6e7781", "6 4"),
+    ContractRelation.Status.UNKNOWN: ("#0969da", "2 3"),
+    DISPUTED: ("#cf222e", "10 3 2 3"),
+}
+
+
+def _label(text: str, limit: int = 26) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_svg(graph: Graph, *, focus_entity: int | None = None, focus_claim: int | None = None, link=None) -> str:
+    """The graph as inline SVG: columns along the chain, edge colour and dash by status.
+
+    `focus_entity` outlines one node; `focus_claim` thickens the edges that claim stands behind.
+    `link(entity)` may return a URL for each node (the admin's change page).
+    """
+    if not graph.nodes:
+        return '<p class="help">No contract relationships recorded yet.</p>'
+    columns = max(graph.layer.values()) + 1
+    rows = max(graph.row.values()) + 1
+    width = MARGIN * 2 + columns * NODE_W + (columns - 1) * COL_GAP
+    height = MARGIN * 2 + rows * NODE_H + (rows - 1) * ROW_GAP + 30
+
+    def box(pk: int) -> tuple[int, int]:
+        return MARGIN + graph.layer[pk] * (NODE_W + COL_GAP), MARGIN + graph.row[pk] * (NODE_H + ROW_GAP)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="entity-graph" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="Contract relationships between entities" '
+        'font-family="sans-serif" font-size="12">',
+        "<defs>",
+    ]
+    for status, (colour, _) in EDGE_STYLE.items():
+        parts.append(
+            f'<marker id="arrow-{status}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+            f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
+        )
+    parts.append("</defs>")
+    for edge in graph.edges:
+        sx, sy = box(edge.source.pk)
+        tx, ty = box(edge.target.pk)
+        if graph.layer[edge.target.pk] > graph.layer[edge.source.pk]:
+            x1, y1, x2, y2 = sx + NODE_W, sy + NODE_H / 2, tx, ty + NODE_H / 2
+        else:  # same column or backwards: leave from the bottom, arrive at the top
+            x1, y1, x2, y2 = sx + NODE_W / 2, sy + NODE_H, tx + NODE_W / 2, ty
+        colour, dash = EDGE_STYLE[edge.status]
+        focused = focus_claim is not None and any(r.claim_id == focus_claim for r in edge.relations)
+        mid_x = (x1 + x2) / 2
+        claims = "; ".join(f"#{r.claim_id} {r.claim.slug} ({r.role}, {r.status})" for r in edge.relations)
+        title = f"{edge.source} → {edge.target}: {edge.status}. Claims: {claims}"
+        parts.append(
+            f'<g class="edge"><title>{escape(title)}</title>'
+            f'<path d="M{x1:.0f},{y1:.0f} C{mid_x:.0f},{y1:.0f} {mid_x:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" '
+            f'fill="none" stroke="{colour}" stroke-width="{4 if focused else 2}"'
+            + (f' stroke-dasharray="{dash}"' if dash else "")
+            + f' marker-end="url(#arrow-{edge.status})"/>'
+            f'<text x="{mid_x:.0f}" y="{(y1 + y2) / 2 - 5:.0f}" text-anchor="middle" fill="{colour}">'
+            f"{escape(', '.join(edge.roles))}</text></g>"
+        )
+    for node in graph.nodes:
+        x, y = box(node.pk)
+        stroke = "#cf222e" if node.pk == focus_entity else "#57606a"
+        rect = (
+            f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="#f6f8fa" stroke="{stroke}" '
+            f'stroke-width="{3 if node.pk == focus_entity else 1}"/>'
+            f'<text x="{x + NODE_W / 2:.0f}" y="{y + 18}" text-anchor="middle" font-weight="bold">'
+            f"{escape(_label(node.name))}</text>"
+            f'<text x="{x + NODE_W / 2:.0f}" y="{y + 34}" text-anchor="middle" fill="#57606a">'
+            f"{escape(node.get_kind_display())}</text>"
+        )
+        inner = f"<title>{escape(node.name)}</title>{rect}"
+        url = link(node) if link else None
+        parts.append(f'<a href="{escape(url)}">{inner}</a>' if url else f"<g>{inner}</g>")
+    legend_y = height - 12
+    for index, (status, (colour, dash)) in enumerate(EDGE_STYLE.items()):
+        lx = MARGIN + index * 120
+        parts.append(
+            f'<line x1="{lx}" y1="{legend_y - 4}" x2="{lx + 30}" y2="{legend_y - 4}" stroke="{colour}" '
+            f'stroke-width="2"' + (f' stroke-dasharray="{dash}"' if dash else "") + "/>"
+            f'<text x="{lx + 36}" y="{legend_y}" fill="{colour}">{status}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# --- Timeline -------------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineItem:
+    date: date | None
+    date_basis: str  # "stated": the claim gives the date; "reported": the earliest source's date
+    kind: str
+    summary: str
+    when: str
+    claim: Claim
+    stated_by: Entity | None
+
+    @property
+    def appearances(self) -> list[Appearance]:
+        return list(self.claim.appearances.all())
+
+
+KIND_ORDER = {"contract_start": 0, "knowledge": 1, "event": 2, "contract_end": 3}
+
+
+def _reported_on(claim: Claim) -> date | None:
+    first = claim.first_appearance
+    return first.document.published_on if first else None
+
+
+def timeline(claims: QuerySet[Claim]) -> list[TimelineItem]:
+    """Knowledge, contract and event facts of `claims` in date order, with their sources: six queries.
+
+    Items whose claim gives no date are placed at the date of the earliest document that
+    reports them, marked date_basis="reported"; items with neither come last.
+    """
+    items: list[TimelineItem] = []
+
+    def add(when: date | None, kind: str, summary: str, when_text: str, claim: Claim, stated_by) -> None:
+        basis = "stated"
+        if when is None:
+            when, basis = _reported_on(claim), "reported"
+            if when is None:
+                basis = "unknown"
+        items.append(TimelineItem(when, basis, kind, summary, when_text, claim, stated_by))
+
+    knowledge = (
+        KnowledgeFact.objects.filter(claim__in=claims)
+        .select_related("claim", "actor", "stated_by", "subject_claim")
+        .prefetch_related(_with_appearances())
+    )
+    for fact in knowledge:
+        subject = fact.subject_text or str(fact.subject_claim)
+        add(fact.known_on, "knowledge", f"{fact.actor} {fact.get_polarity_display()}: {subject}", fact.when_event,
+            fact.claim, fact.stated_by)  # fmt: skip
+    for relation in contracts_for_graph(claims):
+        pair = f"{relation.engager} → {relation.engaged} ({relation.role})"
+        if relation.since or relation.status != ContractRelation.Status.ENDED:
+            add(relation.since, "contract_start", f"{pair}: relationship {relation.status}", "", relation.claim,
+                relation.stated_by)  # fmt: skip
+        if relation.until or relation.status == ContractRelation.Status.ENDED:
+            add(relation.until, "contract_end", f"{pair}: relationship ended", "", relation.claim, relation.stated_by)
+    events = (
+        EventFact.objects.filter(claim__in=claims)
+        .select_related("claim", "claim__claimant", "actor", "recipient")
+        .prefetch_related(_with_appearances())
+    )
+    for event in events:
+        summary = f"{event.actor} {event.action}"
+        summary += f" (to {event.recipient})" if event.recipient else ""
+        summary += f": {event.object}" if event.object else ""
+        add(event.occurred_on, "event", summary, "", event.claim, event.claim.claimant)
+    items.sort(key=lambda i: (i.date is None, i.date or date.max, i.date_basis != "stated", KIND_ORDER[i.kind],
+                              i.claim.pk))  # fmt: skip
+    return items

@@ -1,0 +1,208 @@
+"""The graph, timeline and conflicts endpoints: content, visibility, and fixed query counts."""
+
+from datetime import date
+
+import pytest
+from rest_framework.test import APIClient
+
+from claims.facts import conflict_confirm, contract_set, event_set, knowledge_set, wage_set
+from claims.models import Claim, Conflict
+from tests.factories import AppearanceFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(staff):
+    client = APIClient()
+    client.force_authenticate(staff)
+    return client
+
+
+def publish(claim):
+    # The workflow's publishing services are another helper's; the status is all these reads need.
+    Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.PUBLISHED)
+
+
+def chain(people, make_claim, n: int = 1):
+    """The campaign -> vendor -> ProCom chain, n claims per link, each with an appearance."""
+    claims = []
+    for _ in range(n):
+        for engager, engaged, role, status in [
+            ("campaign", "vendor", "vendor", "ended"),
+            ("vendor", "procom", "subcontractor", "unknown"),
+            ("procom", "inmates", "employer", "active"),
+        ]:
+            claim = make_claim("contract")
+            AppearanceFactory(claim=claim)
+            contract_set(claim=claim, engager=people[engager], engaged=people[engaged], role=role, status=status)
+            claims.append(claim)
+    return claims
+
+
+def test_graph_has_nodes_in_chain_order_and_edges_with_their_claims(people, make_claim, staff_client):
+    claims = chain(people, make_claim)
+
+    body = staff_client.get("/api/entities/graph/").json()
+
+    layers = {node["slug"]: node["layer"] for node in body["nodes"]}
+    assert layers == {"campaign": 0, "vendor": 1, "procom": 2, "inmates": 3}
+    first = next(e for e in body["edges"] if e["source"] == people["campaign"].pk)
+    assert (first["target"], first["status"], first["roles"]) == (people["vendor"].pk, "ended", ["vendor"])
+    assert first["relations"][0]["claim"]["id"] == claims[0].pk
+    assert first["relations"][0]["claim"]["appearances"][0]["exact"] == "$7.25 an hour"
+
+
+def test_graph_edge_is_disputed_when_claims_disagree_on_status(people, make_claim, staff_client):
+    pair = {"engager": people["campaign"], "engaged": people["vendor"], "role": "vendor"}
+    contract_set(claim=make_claim("contract"), status="active", **pair)
+    contract_set(
+        claim=make_claim("contract"), status="ended", since=date(2019, 11, 1), until=date(2019, 12, 23), **pair
+    )
+
+    edge = staff_client.get("/api/entities/graph/").json()["edges"][0]
+
+    assert (edge["status"], edge["since"], edge["until"]) == ("disputed", "2019-11-01", "2019-12-23")
+    assert len(edge["relations"]) == 2
+
+
+def test_anonymous_graph_shows_only_published_claims(people, make_claim):
+    claims = chain(people, make_claim)
+    publish(claims[0])
+
+    body = APIClient().get("/api/entities/graph/").json()
+
+    assert [(e["source"], e["target"]) for e in body["edges"]] == [(people["campaign"].pk, people["vendor"].pk)]
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_graph_query_count_is_fixed(people, make_claim, staff_client, django_assert_num_queries, n):
+    chain(people, make_claim, n)
+
+    # session-less token auth: contracts (1) + appearances with documents (1)
+    with django_assert_num_queries(2):
+        assert staff_client.get("/api/entities/graph/").status_code == 200
+
+
+def test_timeline_is_chronological_with_sources(people, make_claim, staff_client):
+    learned = make_claim("knowledge")
+    AppearanceFactory(claim=learned)
+    knowledge_set(
+        claim=learned, actor=people["campaign"], subject_text="prison labor", polarity="learned",
+        known_on=date(2019, 12, 23), when_event="after The Intercept's inquiry",
+    )  # fmt: skip
+    ended = make_claim("contract")
+    contract_set(
+        claim=ended, engager=people["campaign"], engaged=people["vendor"], role="vendor", status="ended",
+        since=date(2019, 11, 1), until=date(2019, 12, 23),
+    )  # fmt: skip
+    event_set(claim=make_claim("event"), actor=people["campaign"], action="apologized")
+
+    items = staff_client.get("/api/timeline/").json()
+
+    assert [(i["date"], i["kind"]) for i in items] == [
+        ("2019-11-01", "contract_start"),
+        ("2019-12-23", "knowledge"),
+        ("2019-12-23", "contract_end"),
+        (None, "event"),
+    ]
+    assert items[1]["when"] == "after The Intercept's inquiry"
+    assert items[1]["claim"]["appearances"][0]["source_file"].startswith("doc_")
+    assert items[3]["date_basis"] == "unknown"
+
+
+def test_timeline_uses_the_reporting_date_when_the_claim_gives_none(people, make_claim, staff_client):
+    claim = make_claim("event")
+    appearance = AppearanceFactory(claim=claim)
+    appearance.document.published_on = date(2019, 12, 24)
+    appearance.document.save()
+    event_set(claim=claim, actor=people["campaign"], action="apologized")
+
+    item = staff_client.get("/api/timeline/").json()[0]
+
+    assert (item["date"], item["date_basis"]) == ("2019-12-24", "reported")
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_timeline_query_count_is_fixed(people, make_claim, staff_client, django_assert_num_queries, n):
+    chain(people, make_claim, n)
+    for _ in range(n):
+        claim = make_claim("knowledge")
+        AppearanceFactory(claim=claim)
+        knowledge_set(claim=claim, actor=people["campaign"], subject_text="x", polarity="learned")
+        event_set(claim=make_claim("event"), actor=people["procom"], action="made calls")
+
+    # knowledge, contracts and events: one query each plus one for their appearances
+    with django_assert_num_queries(6):
+        assert staff_client.get("/api/timeline/").status_code == 200
+
+
+@pytest.fixture
+def conflicting(people, make_claim):
+    def make():
+        cap, daily = make_claim("wage"), make_claim("wage")
+        AppearanceFactory(claim=cap)
+        measure = f"pay {cap.pk}"  # each pair its own pay, so pairs do not conflict with each other
+        wage_set(claim=cap, amount="20", period="month", qualifier="up_to", measure=measure)
+        wage_set(claim=daily, amount="20", period="day", measure=measure)
+        return cap, daily
+
+    return make
+
+
+def test_staff_see_open_conflicts_and_can_filter_by_status(conflicting, staff_client):
+    cap, daily = conflicting()
+
+    body = staff_client.get("/api/conflicts/", {"status": "open"}).json()
+
+    assert body["count"] == 1
+    result = body["results"][0]
+    assert (result["claim_a"]["id"], result["claim_b"]["id"], result["field"]) == (cap.pk, daily.pk, "period")
+    assert result["claim_a"]["appearances"][0]["exact"] == "$7.25 an hour"
+    assert staff_client.get("/api/conflicts/", {"status": "confirmed"}).json()["count"] == 0
+
+
+def test_anonymous_see_only_confirmed_conflicts_between_published_claims(conflicting, staff):
+    cap, daily = conflicting()
+    anonymous = APIClient()
+    assert anonymous.get("/api/conflicts/").json()["count"] == 0
+
+    conflict_confirm(conflict=Conflict.objects.get(), by=staff)
+    publish(cap)
+    assert anonymous.get("/api/conflicts/").json()["count"] == 0
+
+    publish(daily)
+    assert anonymous.get("/api/conflicts/").json()["count"] == 1
+
+
+def test_conflicts_filter_by_claim_on_either_side(conflicting, staff_client):
+    conflicting()
+    other_cap, _ = conflicting()
+
+    assert staff_client.get("/api/conflicts/", {"claim": other_cap.pk}).json()["count"] == 1
+
+
+def test_unknown_status_filter_is_a_400(staff_client):
+    assert staff_client.get("/api/conflicts/", {"status": "maybe"}).status_code == 400
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_conflicts_query_count_is_fixed(conflicting, staff_client, django_assert_num_queries, n):
+    for _ in range(n):
+        conflicting()
+
+    # count, conflicts with both claims, appearances of side a, of side b
+    with django_assert_num_queries(4):
+        assert staff_client.get("/api/conflicts/").status_code == 200
+
+
+def test_schema_documents_the_fact_endpoints(staff_client):
+    schema = staff_client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+
+    for path in ("/api/entities/graph/", "/api/timeline/", "/api/conflicts/"):
+        assert path in schema
