@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("claims.urls")),
     path("api/", include("reviews.urls")),
+    path("api/", include("claims.facts_urls")),
     path("api/auth/login/", auth.LoginView.as_view(), name="api-login"),
     path("api/auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
     path("api/auth/logoutall/", auth.LogoutAllView.as_view(), name="api-logoutall"),
