@@ -56,9 +56,7 @@ def reviewers_disagree() -> Exists:
     """An expression true for claims whose submitted reviews carry different ratings."""
     from reviews.models import Review
 
-    other_rating = Review.objects.filter(claim=OuterRef(OuterRef("claim")), status="submitted").exclude(
-        rating=OuterRef("rating")
-    )
+    other_rating = Review.objects.filter(claim=OuterRef("claim"), status="submitted").exclude(rating=OuterRef("rating"))
     return Exists(Review.objects.filter(claim=OuterRef("pk"), status="submitted").filter(Exists(other_rating)))
 
 
