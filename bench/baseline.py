@@ -1,0 +1,230 @@
+"""The benchmark's baseline: the feed's page built by ONE hand-written SQL query, plus orjson.
+
+The database assembles the whole page as JSON (json_build_object/json_agg on PostgreSQL,
+json_object/json_group_array on SQLite); Python only parses it, adds the cursor links and
+serializes the result with orjson. That is about as little work as this page can cost on
+this machine, which makes it the yardstick for /api/claims/. It serves the default ordering
+(-published) with an optional forward cursor, and is mounted only by bench.urls.
+
+The JSON is the feed's (claims.feed.represent_claims), key for key; tests/bench checks that
+the two agree on the same data.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import orjson
+from django.db import connections, router
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from rest_framework.utils.urls import replace_query_param
+
+from claims.models import Claim
+
+MAX_PAGE_SIZE = 100
+
+# Per-claim parts, as correlated subqueries on the page row `p`. {ts} and {day} render a
+# timestamp and a date the way orjson renders Python's (ISO 8601, +00:00).
+_PARTS = {
+    "claimant": """json_build_object('id', cl.id, 'name', cl.name, 'slug', cl.slug, 'kind', cl.kind, 'url', cl.url)""",
+    "entities": """COALESCE((
+        SELECT json_agg(json_build_object('id', e.id, 'name', e.name, 'slug', e.slug, 'kind', e.kind)
+                        ORDER BY e.name, e.id)
+        FROM claims_claim_entities ce JOIN claims_entity e ON e.id = ce.entity_id
+        WHERE ce.claim_id = p.id), '[]'::json)""",
+    "verdict": """(
+        SELECT {verdict} FROM reviews_verdict v JOIN reviews_rating r ON r.id = v.rating_id
+        WHERE v.claim_id = p.id ORDER BY v.version DESC LIMIT 1)""",
+    "earlier_verdicts": """COALESCE((
+        SELECT json_agg({verdict} ORDER BY v.version DESC)
+        FROM reviews_verdict v JOIN reviews_rating r ON r.id = v.rating_id
+        WHERE v.claim_id = p.id
+          AND v.version < (SELECT max(v2.version) FROM reviews_verdict v2 WHERE v2.claim_id = p.id)), '[]'::json)""",
+    "appearances": """COALESCE((
+        SELECT json_agg({appearance} ORDER BY a.document_id, a.start, a.id)
+        FROM claims_appearance a JOIN claims_sourcedocument d ON d.id = a.document_id
+        WHERE a.claim_id = p.id), '[]'::json)""",
+    "first_appearance": """(
+        SELECT {appearance}
+        FROM claims_appearance a JOIN claims_sourcedocument d ON d.id = a.document_id
+        WHERE a.claim_id = p.id
+        ORDER BY d.published_on IS NULL, COALESCE(d.published_on, {imported_day}), a.document_id, a.start, a.id
+        LIMIT 1)""",
+    "evidence": """COALESCE((
+        SELECT json_agg(json_build_object(
+                   'stance', ev.stance, 'exact', ev.exact, 'prefix', ev.prefix, 'suffix', ev.suffix,
+                   'start', ev.start, 'end', ev."end", 'url', ev.url, 'title', ev.title,
+                   'excerpt', ev.excerpt, 'document', ev.document_id)
+               ORDER BY rv.id, ev.id)
+        FROM reviews_evidence ev JOIN reviews_review rv ON rv.id = ev.review_id
+        WHERE rv.claim_id = p.id AND rv.status = 'submitted'), '[]'::json)""",
+    "conflicts": """COALESCE((
+        SELECT json_agg(json_build_object(
+                   'id', c.id,
+                   'other_claim', CASE WHEN c.claim_a_id = p.id THEN c.claim_b_id ELSE c.claim_a_id END,
+                   'field', c.field,
+                   'value', CASE WHEN c.claim_a_id = p.id THEN c.value_a ELSE c.value_b END,
+                   'other_value', CASE WHEN c.claim_a_id = p.id THEN c.value_b ELSE c.value_a END,
+                   'explanation', c.explanation)
+               ORDER BY c.id)
+        FROM claims_conflict c
+        JOIN claims_claim ca ON ca.id = c.claim_a_id JOIN claims_claim cb ON cb.id = c.claim_b_id
+        WHERE (c.claim_a_id = p.id OR c.claim_b_id = p.id) AND c.status = 'confirmed'
+          AND ca.status IN ('published', 'retracted') AND cb.status IN ('published', 'retracted')), '[]'::json)""",
+}
+
+_VERDICT = """json_build_object(
+    'version', v.version, 'kind', v.kind,
+    'rating', json_build_object(
+        'label', r.label, 'slug', r.slug, 'value', r.value,
+        'best', CASE WHEN r.value IS NULL THEN NULL ELSE s.best END,
+        'worst', CASE WHEN r.value IS NULL THEN NULL ELSE s.worst END),
+    'summary', v.summary, 'correction_note', v.correction_note, 'published_at', {ts_v})"""
+
+_APPEARANCE = """json_build_object(
+    'id', a.id, 'document', a.document_id, 'outlet', d.outlet, 'title', d.title, 'document_url', d.url,
+    'published_on', d.published_on, 'exact', a.exact, 'prefix', a.prefix, 'suffix', a.suffix,
+    'start', a.start, 'end', a."end")"""
+
+_ITEM = """json_build_object(
+    'id', p.id, 'url', %(claims_url)s || p.id || '/', 'slug', p.slug, 'text', p.text, 'kind', p.kind,
+    'status', p.status, 'version', p.version,
+    'claimant', {claimant}, 'entities', {entities},
+    'published_at', {ts_published}, 'updated_at', {ts_updated},
+    'verdict', {verdict}, 'earlier_verdicts', {earlier_verdicts},
+    'appearances', {appearances}, 'first_appearance', {first_appearance},
+    'evidence', {evidence}, 'conflicts', {conflicts})"""
+
+_QUERY = """
+WITH page AS (
+    SELECT id, slug, text, kind, status, version, published_at, verdict_updated_at, claimant_id
+    FROM claims_claim
+    WHERE status IN ('published', 'retracted') {after}
+    ORDER BY published_at DESC, id DESC
+    LIMIT %(limit)s
+), shown AS (
+    SELECT * FROM page ORDER BY published_at DESC, id DESC LIMIT %(size)s
+), s AS (
+    SELECT max(value) AS best, min(value) AS worst FROM reviews_rating WHERE value IS NOT NULL
+)
+SELECT
+    (SELECT count(*) FROM page),
+    (SELECT {array_agg} FROM (
+        SELECT {item} AS item, p.published_at, p.id
+        FROM shown p JOIN claims_entity cl ON cl.id = p.claimant_id CROSS JOIN s
+        ORDER BY p.published_at DESC, p.id DESC) items)
+"""
+_AFTER = "AND published_at <= %(at)s AND (published_at < %(at)s OR id < %(pk)s)"
+
+
+def _postgresql(with_cursor: bool) -> str:
+    # Python's isoformat: six fractional digits, or none when they are all zero (to_json trims them).
+    def ts(column: str) -> str:
+        utc = f"({column} AT TIME ZONE 'UTC')"
+        return (
+            f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN extract(microseconds FROM {column})::bigint "
+            f"%% 1000000 = 0 THEN '' ELSE to_char({utc}, '.US') END || '+00:00'"
+        )
+
+    verdict = _VERDICT.format(ts_v=ts("v.published_at"))
+    parts = {
+        name: sql.format(
+            verdict=verdict, appearance=_APPEARANCE, imported_day="(d.imported_at AT TIME ZONE 'UTC')::date"
+        )
+        for name, sql in _PARTS.items()
+    }
+    item = _ITEM.format(**parts, ts_published=ts("p.published_at"), ts_updated=ts("p.verdict_updated_at"))
+    return _QUERY.format(
+        after=_AFTER if with_cursor else "",
+        item=item,
+        # As text: psycopg would parse json with the stdlib; orjson parses it faster.
+        array_agg="COALESCE(json_agg(item ORDER BY published_at DESC, id DESC), '[]'::json)::text",
+    )
+
+
+def _sqlite(with_cursor: bool) -> str:
+    # SQLite stores timestamps as 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC. JSON values lose their
+    # JSON subtype when they pass through a subquery, hence json(...) around each one.
+    def ts(column: str) -> str:
+        return f"CASE WHEN {column} IS NULL THEN NULL ELSE replace({column}, ' ', 'T') || '+00:00' END"
+
+    def array(sql: str) -> str:
+        # COALESCE((SELECT json_agg(X ORDER BY K) FROM ... WHERE ...), '[]'::json)
+        #   -> json((SELECT json_group_array(json(x)) FROM (SELECT X AS x FROM ... WHERE ... ORDER BY K)))
+        body = sql.strip()
+        assert body.startswith("COALESCE((") and body.endswith("), '[]'::json)")
+        body = body[len("COALESCE((") : -len("), '[]'::json)")].strip()
+        select, _, rest = body.partition(" FROM ")
+        expression = select.strip().removeprefix("SELECT json_agg(").strip()
+        value, _, order = expression.rpartition(" ORDER BY ")
+        order = order.strip().removesuffix(")")
+        return (
+            f"json((SELECT json_group_array(json(x)) FROM (SELECT {value.strip()} AS x FROM {rest} ORDER BY {order})))"
+        )
+
+    verdict = _VERDICT.format(ts_v=ts("v.published_at"))
+    parts = {}
+    for name, sql in _PARTS.items():
+        sql = sql.format(verdict=verdict, appearance=_APPEARANCE, imported_day="substr(d.imported_at, 1, 10)")
+        parts[name] = array(sql) if sql.strip().startswith("COALESCE((") else f"json({sql.strip()})"
+    parts["claimant"] = _PARTS["claimant"]
+    item = _ITEM.format(**parts, ts_published=ts("p.published_at"), ts_updated=ts("p.verdict_updated_at"))
+    item = item.replace("json_build_object(", "json_object(")
+    return _QUERY.format(
+        after=_AFTER if with_cursor else "",
+        item=item,
+        array_agg="json_group_array(json(item))",
+    )
+
+
+def _cursor_token(published_at: str, pk: int, reverse: bool) -> str:
+    token = orjson.dumps({"t": published_at, "i": pk, "r": reverse})
+    return base64.urlsafe_b64encode(token).decode().rstrip("=")
+
+
+def baseline_page(*, size: int, after: tuple | None, feed_url: str) -> bytes:
+    """The JSON body of one feed page (default ordering), from one SQL query."""
+    alias = router.db_for_read(Claim)
+    connection = connections[alias]
+    sql = _postgresql(after is not None) if connection.vendor == "postgresql" else _sqlite(after is not None)
+    params = {"limit": size + 1, "size": size, "claims_url": reverse("claim-list")}
+    if after is not None:
+        params["at"] = connection.ops.adapt_datetimefield_value(after[0])
+        params["pk"] = after[1]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        count, results_json = cursor.fetchone()
+    results = orjson.loads(results_json) if results_json else []
+    next_link = previous_link = None
+    if results and count > size:
+        next_link = replace_query_param(
+            feed_url, "cursor", _cursor_token(results[-1]["published_at"], results[-1]["id"], False)
+        )
+    if results and after is not None:
+        previous_link = replace_query_param(
+            feed_url, "cursor", _cursor_token(results[0]["published_at"], results[0]["id"], True)
+        )
+    return orjson.dumps({"next": next_link, "previous": previous_link, "results": results})
+
+
+def baseline_feed(request: HttpRequest) -> HttpResponse:
+    """GET /bench/baseline/claims/?page_size=N&cursor=C: the feed's page, the fastest way we know."""
+    try:
+        size = int(request.GET.get("page_size", 20))
+    except ValueError:
+        return HttpResponseBadRequest("page_size")
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        return HttpResponseBadRequest("page_size")
+    after = None
+    raw = request.GET.get("cursor")
+    if raw:
+        data = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        if data.get("r"):
+            return HttpResponseBadRequest("the baseline serves forward cursors only")
+        after = (parse_datetime(data["t"]), int(data["i"]))
+    # The links point at the feed itself, as the feed's own do.
+    query = request.META.get("QUERY_STRING", "")
+    feed_url = request.build_absolute_uri(reverse("claim-list") + (f"?{query}" if query else ""))
+    return HttpResponse(baseline_page(size=size, after=after, feed_url=feed_url), content_type="application/json")

@@ -1,0 +1,292 @@
+"""Resolve the benchmark's scenarios against a generated database, outside the load run.
+
+    DJANGO_SETTINGS_MODULE=bench.settings DATABASE_URL=... python -m bench.probe --out probe.json
+
+For each scenario: its URL and headers (a deep cursor, an ETag, an editor's session cookie),
+the status, response bytes and SQL queries per request (test client + CaptureQueriesContext);
+queries per request at page sizes 1, 20 and 100 for every filter; whether the baseline's JSON
+equals the feed's; and on PostgreSQL the EXPLAIN (ANALYZE, BUFFERS) of the main feed queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from urllib.parse import urlencode
+
+DEEP_ROWS = 50_000
+PAGE_SIZES = (1, 20, 100)
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    group: str = "feed"
+    note: str = ""
+    status: int | None = None
+    bytes: int | None = None
+    queries: int | None = None
+    available: bool = True
+    etag: str | None = None
+    baseline: str | None = None  # the baseline scenario this one is compared with
+
+
+def feed_cursor(published_at, claim_id: int) -> str:
+    """The feed's cursor for "after this row" in its default ordering (see tracker.api)."""
+    import orjson
+
+    token = orjson.dumps({"t": published_at.isoformat(), "i": claim_id, "r": False})
+    return base64.urlsafe_b64encode(token).decode().rstrip("=")
+
+
+def deep_cursor(rows: int) -> tuple[str, int, int]:
+    """A cursor after `rows` rows of the feed's default order (-published), the rows skipped,
+    and the id the page should start with."""
+    from claims.models import Claim
+
+    ordered = Claim.objects.published().order_by("-published_at", "-id").values_list("published_at", "id")
+    total = ordered.count()
+    rows = max(1, min(rows, total - 101))
+    at, pk = ordered[rows - 1]
+    return feed_cursor(at, pk), rows, ordered[rows][1]
+
+
+def filter_values() -> dict[str, str]:
+    """One realistic value for each feed filter, taken from the generated data."""
+    from django.db.models import Count
+
+    from claims.models import Appearance, Claim, Entity
+    from reviews.models import Rating
+
+    published = Claim.objects.published()
+    busiest_claimant = (
+        published.values("claimant_id").annotate(n=Count("id")).order_by("-n").values_list("claimant_id", flat=True)[0]
+    )
+    claimant = Entity.objects.get(pk=busiest_claimant)
+    entity = Entity.objects.filter(claims_about__in=published).annotate(n=Count("id")).order_by("-n").first()
+    appearance = Appearance.objects.filter(claim__in=published).select_related("document").first()
+    rating = Rating.objects.filter(verdicts__isnull=False).order_by("order").first()
+    middle = published.order_by("published_at").values_list("published_at", flat=True)
+    count = middle.count()
+    return {
+        "kind": "wage",
+        "rating": rating.slug,
+        "claimant": str(claimant.pk),
+        "entity": str(entity.pk),
+        "document": str(appearance.document_id),
+        "outlet": appearance.document.outlet,
+        "published_after": middle[count // 2].isoformat(),
+        "published_before": middle[count // 2].isoformat(),
+        "updated_since": middle[count * 9 // 10].isoformat(),
+        "has_corrections": "true",
+        "q": "subcontractor",
+    }
+
+
+def scenarios(client, *, editor) -> list[Scenario]:
+    from django.conf import settings
+
+    from claims.models import Claim, Entity
+
+    deep, skipped, _first_id = deep_cursor(DEEP_ROWS)
+    out = [
+        Scenario("feed, first page, 20", "/api/claims/?page_size=20", baseline="baseline, first page, 20"),
+        Scenario("feed, first page, 100", "/api/claims/?page_size=100", baseline="baseline, first page, 100"),
+        Scenario(
+            f"feed, deep page, 100 (after {skipped:,} rows)",
+            f"/api/claims/?page_size=100&cursor={deep}",
+            baseline="baseline, deep page, 100",
+        ),
+        Scenario("baseline, first page, 20", "/bench/baseline/claims/?page_size=20", group="baseline"),
+        Scenario("baseline, first page, 100", "/bench/baseline/claims/?page_size=100", group="baseline"),
+        Scenario("baseline, deep page, 100", f"/bench/baseline/claims/?page_size=100&cursor={deep}", group="baseline"),
+    ]
+    for name, value in filter_values().items():
+        out.append(
+            Scenario(
+                f"feed, filter {name}",
+                "/api/claims/?" + urlencode({name: value, "page_size": 20}),
+                group="filter",
+                note=f"{name}={value}",
+            )
+        )
+    corrected = Claim.objects.published().filter(verdicts__version=2).order_by("id").first()
+    out.append(Scenario("claim detail", f"/api/claims/{corrected.pk}/", group="detail", note="a corrected claim"))
+    out.append(Scenario("ClaimReview of one claim", f"/api/claims/{corrected.pk}/claimreview/", group="detail"))
+    out.append(Scenario("ClaimReview DataFeed", "/api/claimreview/feed/", group="other"))
+    entity = Entity.objects.filter(claims_made__isnull=False).order_by("id").first()
+    out.append(Scenario("entity graph", "/api/entities/graph/", group="other"))
+    out.append(Scenario("entity graph, one entity", f"/api/entities/graph/?entity={entity.pk}", group="other"))
+    # A session of its own (kept in the database), sent by the load generator as a cookie.
+    login = type(client)()
+    login.force_login(editor)
+    session = login.cookies[settings.SESSION_COOKIE_NAME].value
+    out.append(
+        Scenario(
+            "admin claim changelist (editor)",
+            "/admin/claims/claim/",
+            headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"},
+            group="admin",
+        )
+    )
+    return out
+
+
+def measure(client, scenario: Scenario) -> bytes:
+    """Status, bytes and queries of one request (after one warm-up request)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in scenario.headers.items() if k != "Cookie"}
+    if "Cookie" in scenario.headers:
+        name, _, value = scenario.headers["Cookie"].partition("=")
+        client.cookies[name] = value
+    client.get(scenario.path, **headers)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(scenario.path, **headers)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    scenario.status = response.status_code
+    scenario.bytes = len(body)
+    scenario.queries = len(ctx.captured_queries)
+    if "Cookie" in scenario.headers:
+        client.cookies.clear()
+    scenario.etag = response.get("ETag")
+    if response.status_code == 404 and scenario.group == "other":
+        scenario.available = False  # an endpoint not (yet) in this tree
+    elif response.status_code != (304 if scenario.group == "conditional" else 200):
+        raise SystemExit(f"{scenario.name}: {scenario.path} answered {response.status_code}")
+    return body
+
+
+def queries_by_page_size(client, filters: dict[str, str]) -> dict[str, dict[int, int]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    table = {}
+    for name, value in {"(none)": None, **filters}.items():
+        row = {}
+        for size in PAGE_SIZES:
+            params = {"page_size": size} | ({name: value} if value is not None else {})
+            path = "/api/claims/?" + urlencode(params)
+            client.get(path)
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(path)
+            row[size] = len(ctx.captured_queries) if response.status_code == 200 else f"HTTP {response.status_code}"
+        table[name] = row
+    return table
+
+
+def explain(client, paths: dict[str, str]) -> dict[str, list[dict]]:
+    """EXPLAIN (ANALYZE, BUFFERS) of every SELECT the feed runs for each path (PostgreSQL only)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        return {}
+    plans = {}
+    for name, path in paths.items():
+        client.get(path)
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(path)
+        plans[name] = []
+        for query in ctx.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            plans[name].append({"sql": sql, "plan": plan})
+    return plans
+
+
+def probe() -> dict:
+    import orjson
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    editor = get_user_model().objects.get(username="bench-editor")
+    found = scenarios(client, editor=editor)
+    bodies = {}
+    for scenario in found:
+        bodies[scenario.name] = measure(client, scenario)
+    by_name = {s.name: s for s in found}
+    # The conditional GET: the first page of 100 again, with the ETag it was served with.
+    full = by_name["feed, first page, 100"]
+    if full.etag:
+        conditional = Scenario(
+            "feed, first page, 100, conditional GET (304)",
+            full.path,
+            headers={"If-None-Match": full.etag},
+            group="conditional",
+            note="If-None-Match: the page's ETag",
+        )
+        measure(client, conditional)
+        found.insert(3, conditional)
+    equal = {}
+    for scenario in found:
+        if scenario.baseline and scenario.available and by_name[scenario.baseline].available:
+            ours, theirs = bodies[scenario.name], bodies[scenario.baseline]
+            equal[scenario.name] = (
+                "byte-identical"
+                if ours == theirs
+                else "JSON-equal"
+                if orjson.loads(ours) == orjson.loads(theirs)
+                else "DIFFERENT"
+            )
+    filters = filter_values()
+    deep = next(s for s in found if s.name.startswith("feed, deep page"))
+    return {
+        "vendor": connection.vendor,
+        "server_version": _server_version(connection),
+        "scenarios": [asdict(s) for s in found],
+        "baseline_equal": equal,
+        "queries_by_page_size": queries_by_page_size(client, filters),
+        "explain": explain(
+            client,
+            {
+                "feed, first page, 100": full.path,
+                "feed, deep page, 100": deep.path,
+                "feed, filter q": "/api/claims/?" + urlencode({"q": filters["q"], "page_size": 20}),
+                "baseline, first page, 100": by_name["baseline, first page, 100"].path,
+            },
+        ),
+    }
+
+
+def _server_version(connection) -> str:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+        else:
+            cursor.execute("SELECT sqlite_version()")
+        return cursor.fetchone()[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    # Queries per request of the whole read path: with the cache on, a hit costs the fingerprint only.
+    os.environ["BENCH_CACHE"] = "off"
+    import django
+
+    django.setup()
+    import orjson
+
+    result = probe()
+    with open(args.out, "wb") as fh:
+        fh.write(orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,495 @@
+"""Run the feed benchmark end to end and rewrite bench/RESULTS.md.
+
+    python -m bench.run                 # 100,000 claims, SQLite and PostgreSQL (when reachable)
+    python -m bench.run --quick         # 2,000 claims and short load runs: a few minutes
+    make bench BENCH_ARGS="--quick --databases sqlite"
+
+For each database: create it empty (SQLite file under bench/out/, PostgreSQL database
+`tracker_bench`, dropped first), migrate, generate the archive, probe the scenarios (queries
+per request, bytes, EXPLAIN), start gunicorn on 127.0.0.1, warm up, send a fixed number of
+requests to measure worker memory, then per scenario run wrk at fixed concurrency and a
+fixed-rate client, and finally write the figures with their ratios to the baseline view.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+from bench import load
+from bench.generate import DEFAULT_CLAIMS, QUICK_CLAIMS
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+RESULTS = ROOT / "bench" / "RESULTS.md"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/tracker_bench")
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+# --- databases -----------------------------------------------------------------------------
+
+
+def prepare_database(kind: str, *, reuse: bool) -> str | None:
+    """An empty database for `kind` and its DATABASE_URL; None when it cannot be had here."""
+    if kind == "sqlite":
+        path = OUT / "bench.sqlite3"
+        if not reuse:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    import psycopg
+
+    base, _, name = PG_URL.rpartition("/")
+    try:
+        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
+            if not reuse:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        log(f"PostgreSQL is not reachable ({exc.__class__.__name__}); skipping it")
+        return None
+    return PG_URL
+
+
+def analyze(kind: str, url: str) -> None:
+    """Fresh planner statistics after the bulk load, as autovacuum would gather them eventually."""
+    if kind == "sqlite":
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as conn:
+            conn.execute("ANALYZE")
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def django_env(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_REPLICA_URL", "REDIS_URL")}
+    env |= {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONPATH": str(ROOT)}
+    return env
+
+
+def python(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, *args], cwd=ROOT, env=env, check=True)
+
+
+# --- the server --------------------------------------------------------------------------
+
+
+def start_server(env: dict[str, str], *, workers: int, port: int, log_file: Path) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    cmd = [
+        str(gunicorn),
+        "tracker.wsgi:application",
+        f"--workers={workers}",
+        "--worker-class=sync",
+        f"--bind=127.0.0.1:{port}",
+        "--timeout=60",
+        f"--error-logfile={log_file}",
+    ]
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            if len(load.worker_pids(server.pid)) >= workers:
+                return server
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}; see {log_file}")
+        time.sleep(0.2)
+    stop_server(server)
+    raise SystemExit(f"gunicorn did not start on port {port}; see {log_file}")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def check_scenarios(port: int, scenarios: list[dict]) -> list[dict]:
+    """Each scenario once against the live server: the expected status, and the live ETag for the 304.
+
+    ETags name the absolute URL, so the conditional GET needs the one this server hands out.
+    """
+    import http.client
+
+    checked = []
+    for s in scenarios:
+        s = dict(s, headers=dict(s["headers"]))
+        if s["group"] == "conditional":
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("GET", s["path"])
+            response = conn.getresponse()
+            response.read()
+            s["headers"]["If-None-Match"] = response.getheader("ETag")
+            conn.close()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("GET", s["path"], headers=s["headers"])
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        expected = 304 if s["group"] == "conditional" else 200
+        if response.status != expected:
+            raise SystemExit(f"{s['name']}: {s['path']} answered {response.status} on the live server, not {expected}")
+        checked.append(s)
+    return checked
+
+
+# --- one database ------------------------------------------------------------------------
+
+
+def bench_database(kind: str, args: argparse.Namespace, wrk: str | None) -> dict | None:
+    url = prepare_database(kind, reuse=args.reuse)
+    if url is None:
+        return None
+    env = django_env(url)
+    result: dict = {"database": kind}
+    log(f"{kind}: migrate")
+    python("manage.py", "migrate", "--noinput", "-v0", env=env)
+    if not args.reuse:
+        log(f"{kind}: generate {args.claims:,} claims")
+        started = time.perf_counter()
+        python("-m", "bench.generate", f"--claims={args.claims}", env=env)
+        result["generate_seconds"] = time.perf_counter() - started
+    analyze(kind, url)
+    log(f"{kind}: probe scenarios (queries, bytes, EXPLAIN)")
+    probe_file = OUT / f"probe-{kind}.json"
+    python("-m", "bench.probe", f"--out={probe_file}", env=env)
+    probe = orjson.loads(probe_file.read_bytes())
+    result["probe"] = probe
+    scenarios = [s for s in probe["scenarios"] if s["available"] and (not args.only or args.only in s["name"])]
+
+    result["modes"] = {}
+    for mode in args.cache_modes:
+        result["modes"][mode] = load_phase(kind, env | {"BENCH_CACHE": mode}, scenarios, args, wrk, mode)
+    return result
+
+
+def load_phase(
+    kind: str, env: dict, scenarios: list[dict], args: argparse.Namespace, wrk: str | None, mode: str
+) -> dict:
+    """One server (cache on or off): warm-up, the memory check, then every scenario under load."""
+    result: dict = {}
+    log_file = OUT / f"gunicorn-{kind}-cache-{mode}.log"
+    server = start_server(env, workers=args.workers, port=args.port, log_file=log_file)
+    try:
+        pids = load.worker_pids(server.pid)
+        scenarios = check_scenarios(args.port, scenarios)
+        requests = [(s["path"], s["headers"]) for s in scenarios]
+        log(f"{kind}, cache {mode}: warm up")
+        result["warmup"] = load.run_count(args.port, requests, total=len(requests) * args.warmup, concurrency=2)
+        result["rss_after_warmup"] = load.worker_rss_mib(server.pid)
+        log(f"{kind}, cache {mode}: {args.memory_requests:,} requests across all scenarios (memory check)")
+        result["memory_phase"] = load.run_count(args.port, requests, total=args.memory_requests, concurrency=4)
+        result["rss_after_memory_phase"] = load.worker_rss_mib(server.pid)
+        result["runs"] = {}
+        for s in scenarios:
+            log(f"{kind}, cache {mode}: {s['name']}")
+            run: dict = {}
+            if wrk:
+                closed = load.run_wrk(
+                    wrk,
+                    f"http://127.0.0.1:{args.port}{s['path']}",
+                    headers=s["headers"],
+                    seconds=args.duration,
+                    connections=args.connections,
+                )
+            else:
+                closed = load.run_fixed_rate(
+                    args.port,
+                    s["path"],
+                    headers=s["headers"],
+                    rate=10_000,
+                    seconds=args.duration,
+                    concurrency=args.connections,
+                )
+                closed.tool = f"python closed loop, {args.connections} clients (wrk unavailable)"
+            run["closed"] = asdict(closed)
+            # A share of the measured capacity: latency under a steady, sustainable load.
+            rate = max(1.0, round(closed.rps * args.rate_fraction, 1))
+            run["fixed_rate"] = asdict(
+                load.run_fixed_rate(args.port, s["path"], headers=s["headers"], rate=rate, seconds=args.rate_duration)
+            )
+            run["rss_after"] = load.worker_rss_mib(server.pid)
+            result["runs"][s["name"]] = run
+        result["rss_at_end"] = load.worker_rss_mib(server.pid)
+        result["workers_restarted"] = sorted(load.worker_pids(server.pid)) != sorted(pids)
+    finally:
+        stop_server(server)
+    return result
+
+
+# --- the report --------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kib = int(
+        next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line)
+    )
+    return {"nproc": str(os.cpu_count()), "memory": f"{mem_kib / 1024 / 1024:.1f} GiB", "cpu": cpu}
+
+
+def versions(wrk: str | None) -> dict[str, str]:
+    from importlib.metadata import version
+
+    out = {"Python": platform.python_version()}
+    for package in ("Django", "djangorestframework", "orjson", "gunicorn", "psycopg"):
+        out[package] = version(package)
+    if wrk:
+        first = subprocess.run([wrk, "-v"], capture_output=True, text=True)
+        out["wrk"] = (first.stdout or first.stderr).split()[1]
+    return out
+
+
+def _fmt_ms(value: float | None) -> str:
+    return "–" if value is None or value != value else (f"{value:.2f}" if value < 10 else f"{value:.1f}")
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return "–" if not a or not b else f"{a / b:.2f}x"
+
+
+def _mib(values: list[float]) -> str:
+    return " / ".join(f"{v:.0f}" for v in values) or "–"
+
+
+def report(results: list[dict], args: argparse.Namespace, wrk: str | None, command: str) -> str:
+    lines = [
+        "# Feed benchmark results",
+        "",
+        "Rewritten by every run of `python -m bench.run` (`make bench`); see bench/README section in the",
+        'project README ("Scaling out") and issue 6 for what is measured and why.',
+        "",
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Command: `{command}`",
+        f"- Machine: {machine()['nproc']} CPUs ({machine()['cpu']}), {machine()['memory']} RAM; the server, "
+        "the database and the load generator share it",
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions(wrk).items()),
+        f"- Archive: {args.claims:,} generated claims (bench/generate.py, seed 1)",
+        f"- Server: gunicorn, {args.workers} sync workers (one per CPU) on 127.0.0.1, DEBUG off, "
+        "throttling off (one client), persistent DB connections (CONN_MAX_AGE=60)",
+        f"- Closed loop: {'wrk' if wrk else 'Python client'} for {args.duration} s at {args.connections} "
+        f"connections. Fixed rate: {args.rate_fraction:.0%} of that scenario's closed-loop throughput for "
+        f"{args.rate_duration} s, latency measured from each request's scheduled time.",
+        "",
+    ]
+    for result in results:
+        lines += _report_database(result, args)
+    return "\n".join(lines) + "\n"
+
+
+def _report_database(result: dict, args: argparse.Namespace) -> list[str]:
+    probe = result["probe"]
+    by_name = {s["name"]: s for s in probe["scenarios"]}
+    title = "PostgreSQL" if result["database"] == "postgres" else "SQLite"
+    lines = [f"## {title} {probe['server_version']}", ""]
+    if "generate_seconds" in result:
+        lines += [f"Generated the archive in {result['generate_seconds']:.0f} s.", ""]
+    for mode, phase in result["modes"].items():
+        lines += _report_mode(mode, phase, by_name, args)
+    notes = [s for s in probe["scenarios"] if s["note"]]
+    if notes:
+        lines += ["Scenario parameters: " + "; ".join(f"{s['name']}: `{s['note']}`" for s in notes) + ".", ""]
+    missing = [s["name"] for s in probe["scenarios"] if not s["available"]]
+    if missing:
+        lines += [f"Not measured (the endpoint answered 404 in this tree): {', '.join(missing)}.", ""]
+    lines += [
+        "### SQL queries per request by page size (feed, anonymous)",
+        "",
+        "| filter | page size 1 | page size 20 | page size 100 |",
+        "|---|---|---|---|",
+    ]
+    for name, row in probe["queries_by_page_size"].items():
+        lines.append(f"| {name} | " + " | ".join(str(row[str(n)]) for n in (1, 20, 100)) + " |")
+    same = all(len(set(row.values())) == 1 for row in probe["queries_by_page_size"].values())
+    lines += ["", f"Identical at page sizes 1, 20 and 100 for every filter: {'yes' if same else 'NO'}."]
+    lines += ["", "### Baseline equality", ""]
+    for name, verdict in probe["baseline_equal"].items():
+        lines.append(f"- {name}: {verdict} to its baseline")
+    lines.append("")
+    if probe["explain"]:
+        lines += ["### EXPLAIN (ANALYZE, BUFFERS) of the main feed queries", ""]
+        for name, plans in probe["explain"].items():
+            lines += [f"#### {name}", ""]
+            for item in plans:
+                sql = item["sql"] if len(item["sql"]) <= 2500 else item["sql"][:2500] + " …"
+                lines += ["```sql", sql, "```", "```", item["plan"], "```", ""]
+    return lines
+
+
+def _report_mode(mode: str, phase: dict, by_name: dict, args: argparse.Namespace) -> list[str]:
+    runs = phase["runs"]
+    explain = {
+        "off": "Response cache off (DummyCache): every request runs the whole read path",
+        "on": "Response cache on (per-worker memory, as deployed without REDIS_URL): repeated pages are served "
+        "from the cache after the fingerprint query",
+    }[mode]
+    lines = [
+        f"### {explain}",
+        "",
+        "| scenario | HTTP | bytes | SQL queries | req/s | p50 ms | p99 ms | fixed rate req/s | p50 ms | p99 ms "
+        "| non-2xx/3xx | errors | p50 ÷ baseline | req/s ÷ baseline | worker RSS after (MiB) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, run in runs.items():
+        s = by_name[name]
+        closed, fixed = run["closed"], run["fixed_rate"]
+        base = runs.get(s["baseline"] or "baseline, first page, 100", {}).get("closed")
+        queries = s["queries"] if mode == "off" or s["group"] in ("baseline", "admin") else f"{s['queries']} (uncached)"
+        lines.append(
+            f"| {name} | {s['status']} | {s['bytes']:,} | {queries} | {closed['rps']:.0f} "
+            f"| {_fmt_ms(closed['p50_ms'])} | {_fmt_ms(closed['p99_ms'])} "
+            f"| {fixed['rps']:.0f} of {fixed['target_rps']:.0f}{' ⚠' if fixed['rps'] < 0.9 * fixed['target_rps'] else ''} "
+            f"| {_fmt_ms(fixed['p50_ms'])} "
+            f"| {_fmt_ms(fixed['p99_ms'])} "
+            f"| {closed['bad_status'] + fixed['bad_status']} | {closed['errors'] + fixed['errors']} "
+            f"| {_ratio(closed['p50_ms'], base and base['p50_ms'])} | {_ratio(closed['rps'], base and base['rps'])} "
+            f"| {_mib(run['rss_after'])} |"
+        )
+    memory = phase["memory_phase"]
+    lines += [
+        "",
+        "Ratios compare with the baseline serving the same page (page size and cursor); scenarios without "
+        "their own baseline compare with the baseline's first page of 100. SQL queries are those of the whole "
+        "read path (measured with the cache off); with the cache on, a hit costs the one fingerprint query. "
+        "⚠: the Python fixed-rate client fell more than 10% behind its schedule (it shares the CPUs with the "
+        "server), so that row's fixed-rate latency includes the client's own lag.",
+        "",
+        *_goals(phase, args),
+        f"Worker memory: {_mib(phase['rss_after_warmup'])} MiB per worker after warm-up; "
+        f"{_mib(phase['rss_after_memory_phase'])} MiB after {args.memory_requests:,} more requests across all "
+        f"scenarios (statuses {memory['statuses']}, errors {memory['errors']}); "
+        f"{_mib(phase['rss_at_end'])} MiB at the end of the load runs"
+        + (" (a worker was restarted during the run!)" if phase["workers_restarted"] else "")
+        + ".",
+        "",
+    ]
+    return lines
+
+
+def _goals(phase: dict, args: argparse.Namespace) -> list[str]:
+    runs = phase["runs"]
+
+    def p50(name: str | None) -> float | None:
+        return runs.get(name, {}).get("closed", {}).get("p50_ms") if name else None
+
+    deep = next((n for n in runs if n.startswith("feed, deep page")), None)
+    conditional = next((n for n in runs if "(304)" in n), None)
+    rows = []
+
+    def goal(text: str, a: float | None, b: float | None, limit: float, *, at_least: bool = False) -> None:
+        if not a or not b:
+            rows.append(f"| {text} | not measured | |")
+            return
+        value = a / b
+        met = value >= limit if at_least else value <= limit
+        rows.append(f"| {text} | {value:.2f} | {'met' if met else 'NOT met'} |")
+
+    first = p50("feed, first page, 100")
+    goal("feed page 100 p50 ÷ baseline p50 (≤ 2)", first, p50("baseline, first page, 100"), 2.0)
+    goal("deep page p50 ÷ first page p50 (≤ 1.3)", p50(deep), first, 1.3)
+    goal("full page p50 ÷ 304 p50 (≥ 20)", first, p50(conditional), 20.0, at_least=True)
+    if conditional and "feed, first page, 100" in runs:
+        goal(
+            "304 req/s ÷ full page req/s (≥ 20)",
+            runs[conditional]["closed"]["rps"],
+            runs["feed, first page, 100"]["closed"]["rps"],
+            20.0,
+            at_least=True,
+        )
+    bad = sum(r[kind]["bad_status"] + r[kind]["errors"] for r in runs.values() for kind in ("closed", "fixed_rate"))
+    memory = phase["memory_phase"]
+    bad += memory["errors"] + sum(n for s, n in memory["statuses"].items() if not 200 <= int(s) < 400)
+    rows.append(f"| errors and non-2xx/3xx responses under load | {bad} | {'met' if bad == 0 else 'NOT met'} |")
+    warm, after = phase["rss_after_warmup"], phase["rss_after_memory_phase"]
+    growth = max((x / y for x, y in zip(after, warm, strict=False)), default=None)
+    goal(f"worker RSS after {args.memory_requests:,} requests ÷ after warm-up (≤ 1.3)", growth, 1.0, 1.3)
+    return ["| goal | measured | |", "|---|---|---|", *rows, ""]
+
+
+# --- main --------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_CLAIMS:,} claims and short runs")
+    parser.add_argument("--claims", type=int, help=f"claims to generate (default {DEFAULT_CLAIMS:,})")
+    parser.add_argument("--databases", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn sync workers")
+    parser.add_argument("--connections", type=int, default=4, help="wrk's open connections")
+    parser.add_argument("--duration", type=int, help="seconds of wrk per scenario (default 15, quick 3)")
+    parser.add_argument("--rate-duration", type=int, help="seconds at a fixed rate (default 10, quick 3)")
+    parser.add_argument("--rate-fraction", type=float, default=0.3, help="fixed rate as a share of wrk's req/s")
+    parser.add_argument("--memory-requests", type=int, help="requests between the memory readings (10,000)")
+    parser.add_argument("--warmup", type=int, default=20, help="warm-up requests per scenario")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--only", help="run only scenarios whose name contains this")
+    parser.add_argument(
+        "--cache", default="off,on", help="response cache modes to run: off (every request hits the database), on"
+    )
+    parser.add_argument("--reuse", action="store_true", help="keep the existing bench databases (no generate)")
+    args = parser.parse_args(argv)
+    args.cache_modes = [m.strip() for m in args.cache.split(",") if m.strip() in ("on", "off")]
+    args.claims = args.claims or (QUICK_CLAIMS if args.quick else DEFAULT_CLAIMS)
+    args.duration = args.duration or (3 if args.quick else 15)
+    args.rate_duration = args.rate_duration or (3 if args.quick else 10)
+    args.memory_requests = args.memory_requests or (2_000 if args.quick else 10_000)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    command = "python -m bench.run " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    OUT.mkdir(parents=True, exist_ok=True)
+    wrk = load.ensure_wrk()
+    if not wrk:
+        log("wrk is not available; the closed-loop runs use the Python client instead")
+    results = []
+    for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
+        if kind not in ("sqlite", "postgres"):
+            raise SystemExit(f"unknown database {kind!r}: use sqlite and/or postgres")
+        result = bench_database(kind, args, wrk)
+        if result:
+            results.append(result)
+            (OUT / f"result-{kind}.json").write_bytes(
+                orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+            )
+    if not results:
+        raise SystemExit("no database could be benchmarked")
+    RESULTS.write_text(report(results, args, wrk, command))
+    log(f"wrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

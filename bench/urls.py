@@ -1,0 +1,13 @@
+"""The tracker's URLs plus the baseline view, for the benchmark server only (bench.settings)."""
+
+from django.urls import path
+
+import tracker.urls
+from bench.baseline import baseline_feed
+
+urlpatterns = [
+    path("bench/baseline/claims/", baseline_feed, name="bench-baseline"),
+    *tracker.urls.urlpatterns,
+]
+handler404 = getattr(tracker.urls, "handler404", "django.views.defaults.page_not_found")
+handler500 = getattr(tracker.urls, "handler500", "django.views.defaults.server_error")
