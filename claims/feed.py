@@ -319,7 +319,7 @@ def document_rows(queryset: QuerySet, *, with_text: bool = False) -> QuerySet:
 
 def represent_document(row: dict) -> dict:
     row["previous_version"] = row.pop("previous_version_id")
-    row["url_api"] = reverse("document-detail", args=[row["id"]])
+    row["api_url"] = reverse("document-detail", args=[row["id"]])
     return row
 
 
