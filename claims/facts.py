@@ -135,6 +135,17 @@ def event_set(
     return _save_fact(EventFact, claim=claim, by=by, values=_fields(locals()))
 
 
+def fact_remove(*, fact, by=None) -> None:
+    """Remove a claim's structure; its open conflicts go with it, triaged ones stay as decided."""
+    _require(by, "claims.change_claim")
+    with transaction.atomic():
+        claim = _lock_claim(fact.claim)
+        if by is not None:
+            fact._history_user = by
+        fact.delete()
+        conflicts.detect_for_claim(claim=claim)
+
+
 def _fields(values: dict) -> dict:
     # The setter's own keyword arguments are the model's field names.
     return {name: value for name, value in values.items() if name not in {"claim", "by"}}
