@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 
 from claims import services
 from claims.errors import ServiceError
+from claims.facts_admin import CLAIM_FACT_INLINES, EntityGraphInline  # structured facts, conflicts, graph
 from claims.models import Appearance, Claim, Entity, SourceDocument
 from reviews.admin import ClaimWorkflowAdminMixin  # workflow buttons, inlines, history, queue filters
 
@@ -49,6 +50,7 @@ def _claim_link(claim: Claim) -> str:
 @admin.register(Entity)
 class EntityAdmin(admin.ModelAdmin):
     formfield_overrides = URL_OVERRIDES
+    inlines = [EntityGraphInline]
     list_display = ["name", "kind", "slug"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "description"]
@@ -295,7 +297,7 @@ class ClaimForm(forms.ModelForm):
 class ClaimAdmin(ClaimWorkflowAdminMixin, admin.ModelAdmin):
     form = ClaimForm
     # Other apps add their inlines here (workflow, structured facts): keep it a plain list.
-    inlines = [AppearanceInline]
+    inlines = [AppearanceInline, *CLAIM_FACT_INLINES]
     list_display = ["short_text", "kind", "status", "claimant", "appearance_count"]
     list_filter = ["kind", "status", "claimant", ("appearances__document", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["claimant"]
