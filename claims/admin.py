@@ -209,6 +209,8 @@ class AppearanceForm(forms.ModelForm):
     class Meta:
         model = Appearance
         fields = ["document", "exact", "occurrence", "prefix", "suffix"]
+        # Column headers of the inline table, which show these labels over saved rows too.
+        labels = {"exact": "Quote", "prefix": "Text just before", "suffix": "Text just after"}
 
     def clean(self):
         cleaned = super().clean()
