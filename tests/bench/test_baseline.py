@@ -1,0 +1,50 @@
+"""The baseline view serves exactly the feed's JSON for the same page, from one query."""
+
+import orjson
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bench.generate import generate
+from bench.probe import deep_cursor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def bench_urls(settings):
+    settings.ROOT_URLCONF = "bench.urls"
+
+
+@pytest.fixture
+def archive():
+    return generate(claims=150, progress=False)
+
+
+@pytest.mark.parametrize("query", ["page_size=1", "page_size=20", "page_size=100"])
+def test_baseline_first_page_is_byte_identical_to_the_feed(client, bench_urls, archive, query):
+    feed = client.get(f"/api/claims/?{query}")
+    baseline = client.get(f"/bench/baseline/claims/?{query}")
+    assert feed.status_code == baseline.status_code == 200
+    assert orjson.loads(baseline.content) == orjson.loads(feed.content)
+    assert baseline.content == feed.content
+
+
+def test_baseline_deep_page_matches_the_feed_page_after_the_same_cursor(client, bench_urls, archive):
+    cursor, _skipped, first_id = deep_cursor(60)
+    feed = client.get(f"/api/claims/?page_size=20&cursor={cursor}")
+    baseline = client.get(f"/bench/baseline/claims/?page_size=20&cursor={cursor}")
+    assert feed.status_code == 200
+    assert orjson.loads(feed.content)["results"][0]["id"] == first_id
+    assert baseline.content == feed.content
+
+
+def test_baseline_runs_one_query(client, bench_urls, archive):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/bench/baseline/claims/?page_size=100")
+    assert response.status_code == 200
+    assert len(ctx.captured_queries) == 1
+
+
+def test_baseline_is_not_in_the_production_urls(client, archive):
+    assert client.get("/bench/baseline/claims/").status_code == 404
