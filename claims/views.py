@@ -105,10 +105,12 @@ def cached_response(
     if not_modified(request, etag, fp.last_modified):
         return not_modified_response(etag, fp.last_modified)
     key = f"api:{etag}:{make_etag(request.build_absolute_uri())}"
-    cached = cache.get(key)
+    lifetime = settings.API_CACHE_SECONDS
+    cached = cache.get(key) if lifetime > 0 else None
     if cached is None:
         cached = build()
-        cache.set(key, cached, settings.API_CACHE_SECONDS)
+        if lifetime > 0:
+            cache.set(key, cached, lifetime)
     body, headers = cached
     response = HttpResponse(body, content_type=content_type)
     for name, value in headers.items():

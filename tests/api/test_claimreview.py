@@ -1,0 +1,112 @@
+"""schema.org ClaimReview and DataFeed output, validated against the JSON Schemas in tests/api/schemas/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.factories import EntityFactory
+
+pytestmark = pytest.mark.django_db
+
+SCHEMAS = Path(__file__).parent / "schemas"
+CLAIMREVIEW = json.loads((SCHEMAS / "claimreview.schema.json").read_text())
+DATAFEED = json.loads((SCHEMAS / "datafeed.schema.json").read_text())
+
+
+def validate_claimreview(data: dict) -> None:
+    jsonschema.Draft202012Validator(CLAIMREVIEW).validate(data)
+
+
+def test_the_schemas_are_valid_json_schemas():
+    jsonschema.Draft202012Validator.check_schema(CLAIMREVIEW)
+    jsonschema.Draft202012Validator.check_schema(DATAFEED)
+
+
+def test_claimreview_of_a_published_verdict(client, drive, settings):
+    settings.PUBLISHER_URL = "https://factcheck.example.org"
+    settings.PUBLISHER_NAME = "Example Desk"
+    claimant = EntityFactory(kind="person", name="Jane Roe", url="https://jane.example.org")
+    claim = drive("published", claimant=claimant)
+    response = client.get(f"/api/claims/{claim.pk}/claimreview/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/ld+json"
+    data = response.json()
+    validate_claimreview(data)
+    assert data["claimReviewed"] == claim.text
+    assert data["url"] == f"https://factcheck.example.org/api/claims/{claim.pk}/"
+    assert data["author"] == {"@type": "Organization", "name": "Example Desk", "url": "https://factcheck.example.org"}
+    assert data["reviewRating"] == {
+        "@type": "Rating",
+        "alternateName": "True",
+        "ratingValue": 5,
+        "bestRating": 5,
+        "worstRating": 1,
+    }
+    assert data["itemReviewed"]["author"] == {"@type": "Person", "name": "Jane Roe", "url": "https://jane.example.org"}
+    assert data["itemReviewed"]["firstAppearance"]["headline"]
+    assert "dateModified" not in data and "correction" not in data
+
+
+def test_correction_gives_date_modified_and_the_note(client, drive):
+    claim = drive("corrected")
+    data = client.get(f"/api/claims/{claim.pk}/claimreview/").json()
+    validate_claimreview(data)
+    assert data["dateModified"] > data["datePublished"]
+    assert [c["text"] for c in data["correction"]] == ["Fixed a date."]
+    assert data["reviewRating"]["alternateName"] == "Mostly true"
+
+
+def test_off_scale_rating_has_alternate_name_only(client, drive):
+    claim = drive("published", rating_slug="unproven")
+    data = client.get(f"/api/claims/{claim.pk}/claimreview/").json()
+    validate_claimreview(data)
+    assert data["reviewRating"] == {"@type": "Rating", "alternateName": "Unproven"}
+
+
+def test_retracted_verdict_is_marked(client, drive):
+    claim = drive("retracted")
+    data = client.get(f"/api/claims/{claim.pk}/claimreview/").json()
+    validate_claimreview(data)
+    assert data["creativeWorkStatus"] == "Retracted"
+    assert data["correction"][0]["text"] == "Source withdrawn."
+
+
+def test_schema_rejects_a_claimreview_without_its_rating_name(client, drive):
+    claim = drive("published")
+    data = client.get(f"/api/claims/{claim.pk}/claimreview/").json()
+    del data["reviewRating"]["alternateName"]
+    with pytest.raises(jsonschema.ValidationError):
+        validate_claimreview(data)
+
+
+@pytest.mark.parametrize("state", ["draft", "in_review", "reviewed"])
+def test_no_claimreview_before_publication_even_for_staff(client, drive, editor, state):
+    claim = drive(state)
+    client.force_authenticate(editor)
+    assert client.get(f"/api/claims/{claim.pk}/claimreview/").status_code == 404
+
+
+def test_datafeed_lists_every_published_verdict(client, drive):
+    published = [drive("published"), drive("corrected")]
+    drive("reviewed")
+    drive("retracted")
+    response = client.get("/api/claimreview/feed/")
+    data = response.json()
+    jsonschema.Draft202012Validator(DATAFEED).validate(data)
+    items = data["dataFeedElement"]
+    assert sorted(item["url"].rsplit("/", 2)[-2] for item in items) == sorted(str(c.pk) for c in published)
+    for item in items:
+        validate_claimreview({"@context": "https://schema.org", **item["item"][0]})
+
+
+def test_datafeed_pages_through_the_link_header(client, drive):
+    for _ in range(3):
+        drive("published")
+    response = client.get("/api/claimreview/feed/", {"page_size": 2})
+    assert len(response.json()["dataFeedElement"]) == 2
+    next_url = response["Link"].split(">")[0].lstrip("<")
+    assert len(client.get(next_url).json()["dataFeedElement"]) == 1
