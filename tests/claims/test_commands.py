@@ -251,6 +251,7 @@ def test_load_curated_with_a_bad_structured_block_writes_nothing(curated):
 def project_dir(settings, tmp_path):
     settings.BASE_DIR = tmp_path
     settings.DEMO_ACCOUNTS = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
     return tmp_path
 
 
