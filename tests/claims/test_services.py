@@ -277,3 +277,34 @@ def test_a_claim_knows_its_first_appearance_by_publication_date():
     services.appearance_add(claim=claim, document=later, quote="$7.25 an hour")
     services.appearance_add(claim=claim, document=earlier, quote="$7.25 an hour")
     assert claim.first_appearance.document == earlier
+
+
+def test_the_model_refuses_an_appearance_whose_quote_is_not_the_slice():
+    document = DocumentFactory()
+    start = document.text.index("$7.25")
+    appearance = Appearance(
+        claim=ClaimFactory(), document=document, exact="$9.99", start=start, end=start + 5, prefix="", suffix=""
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        appearance.full_clean()
+    assert "does not match the document" in excinfo.value.message_dict["exact"][0]
+
+
+def test_an_anchor_on_an_old_version_can_be_resolved_in_the_new_text(tmp_path):
+    from claims import anchoring
+
+    path = write(tmp_path / "a.txt", ARTICLE)
+    old = services.document_import(path=path).document
+    appearance = services.appearance_add(claim=ClaimFactory(), document=old, quote="$7.25 an hour")
+    new = services.document_import(path=write(path, "Correction appended.\n" + ARTICLE)).document
+    selector = anchoring.resolve(
+        new.text,
+        exact=appearance.exact,
+        prefix=appearance.prefix,
+        suffix=appearance.suffix,
+        start=appearance.start,
+        end=appearance.end,
+    )
+    assert selector is not None
+    assert new.text[selector.start : selector.end] == "$7.25 an hour"
+    assert selector.start == appearance.start + len("Correction appended.\n")
