@@ -308,3 +308,35 @@ def test_an_anchor_on_an_old_version_can_be_resolved_in_the_new_text(tmp_path):
     assert selector is not None
     assert new.text[selector.start : selector.end] == "$7.25 an hour"
     assert selector.start == appearance.start + len("Correction appended.\n")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_saving_at_once_one_wins_and_the_other_is_told():
+    import threading
+
+    from django.db import connection
+
+    claim = ClaimFactory(text="Original.")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def edit(text):
+        try:
+            copy = Claim.objects.get(pk=claim.pk)
+            barrier.wait()
+            services.claim_update(claim=copy, by=None, expected_version=copy.version, text=text)
+            outcomes.append("saved")
+        except StaleVersion:
+            outcomes.append("stale")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=edit, args=(text,)) for text in ("Editor A.", "Editor B.")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["saved", "stale"]
+    claim.refresh_from_db()
+    assert claim.version == 2 and claim.text in {"Editor A.", "Editor B."}
