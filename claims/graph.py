@@ -122,7 +122,7 @@ def _rows(nodes: dict[int, Entity], pairs: list[tuple[int, int]], layer: dict[in
 
 # --- SVG ------------------------------------------------------------------------------------
 
-NODE_W, NODE_H, COL_GAP, ROW_GAP, MARGIN = 190, 44, 90, 34, 20
+NODE_W, NODE_H, COL_GAP, ROW_GAP, MARGIN, LANE_GAP = 210, 44, 100, 34, 20, 16
 EDGE_STYLE = {
     ContractRelation.Status.ACTIVE: ("#1a7f37", ""),
     ContractRelation.Status.ENDED: ("#6e7781", "6 4"),
@@ -131,7 +131,7 @@ EDGE_STYLE = {
 }
 
 
-def _label(text: str, limit: int = 26) -> str:
+def _label(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -145,8 +145,13 @@ def render_svg(graph: Graph, *, focus_entity: int | None = None, focus_claim: in
         return '<p class="help">No contract relationships recorded yet.</p>'
     columns = max(graph.layer.values()) + 1
     rows = max(graph.row.values()) + 1
+    # Edges to the next column are drawn straight across the gap; longer or backward edges
+    # would cross other boxes, so they run in their own lane below the last row, joining it
+    # through the gaps between columns (which hold no boxes).
+    long_edges = [e for e in graph.edges if graph.layer[e.target.pk] - graph.layer[e.source.pk] != 1]
+    rows_bottom = MARGIN + rows * NODE_H + (rows - 1) * ROW_GAP
     width = MARGIN * 2 + columns * NODE_W + (columns - 1) * COL_GAP
-    height = MARGIN * 2 + rows * NODE_H + (rows - 1) * ROW_GAP + 30
+    height = rows_bottom + (len(long_edges) + 1) * LANE_GAP + 40
 
     def box(pk: int) -> tuple[int, int]:
         return MARGIN + graph.layer[pk] * (NODE_W + COL_GAP), MARGIN + graph.row[pk] * (NODE_H + ROW_GAP)
@@ -166,23 +171,29 @@ def render_svg(graph: Graph, *, focus_entity: int | None = None, focus_claim: in
     for edge in graph.edges:
         sx, sy = box(edge.source.pk)
         tx, ty = box(edge.target.pk)
-        if graph.layer[edge.target.pk] > graph.layer[edge.source.pk]:
-            x1, y1, x2, y2 = sx + NODE_W, sy + NODE_H / 2, tx, ty + NODE_H / 2
-        else:  # same column or backwards: leave from the bottom, arrive at the top
-            x1, y1, x2, y2 = sx + NODE_W / 2, sy + NODE_H, tx + NODE_W / 2, ty
+        x1, y1, x2, y2 = sx + NODE_W, sy + NODE_H / 2, tx, ty + NODE_H / 2
+        if edge in long_edges:
+            lane = long_edges.index(edge)
+            lane_y = rows_bottom + (lane + 1) * LANE_GAP
+            out_x = x1 + COL_GAP / 2 - 4 * lane
+            in_x = x2 - COL_GAP / 2 + 4 * lane
+            d = f"M{x1:.0f},{y1:.0f} H{out_x:.0f} V{lane_y:.0f} H{in_x:.0f} V{y2:.0f} H{x2:.0f}"
+            label_x, label_y = (out_x + in_x) / 2, lane_y - 4
+        else:
+            mid_x = (x1 + x2) / 2
+            d = f"M{x1:.0f},{y1:.0f} C{mid_x:.0f},{y1:.0f} {mid_x:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
+            label_x, label_y = mid_x, (y1 + y2) / 2 - 5
         colour, dash = EDGE_STYLE[edge.status]
         focused = focus_claim is not None and any(r.claim_id == focus_claim for r in edge.relations)
-        mid_x = (x1 + x2) / 2
         claims = "; ".join(f"#{r.claim_id} {r.claim.slug} ({r.role}, {r.status})" for r in edge.relations)
         title = f"{edge.source} → {edge.target}: {edge.status}. Claims: {claims}"
         parts.append(
             f'<g class="edge"><title>{escape(title)}</title>'
-            f'<path d="M{x1:.0f},{y1:.0f} C{mid_x:.0f},{y1:.0f} {mid_x:.0f},{y2:.0f} {x2:.0f},{y2:.0f}" '
-            f'fill="none" stroke="{colour}" stroke-width="{4 if focused else 2}"'
+            f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{4 if focused else 2}"'
             + (f' stroke-dasharray="{dash}"' if dash else "")
             + f' marker-end="url(#arrow-{edge.status})"/>'
-            f'<text x="{mid_x:.0f}" y="{(y1 + y2) / 2 - 5:.0f}" text-anchor="middle" fill="{colour}">'
-            f"{escape(', '.join(edge.roles))}</text></g>"
+            f'<text x="{label_x:.0f}" y="{label_y:.0f}" text-anchor="middle" fill="{colour}" '
+            f'font-weight="{"bold" if focused else "normal"}">{escape(", ".join(edge.roles))}</text></g>'
         )
     for node in graph.nodes:
         x, y = box(node.pk)
