@@ -1,6 +1,5 @@
 """One claim from draft to published through the admin pages, in a real headless Chromium."""
 
-import os
 import shutil
 from pathlib import Path
 
@@ -10,10 +9,6 @@ from django.contrib.auth.models import Group
 from claims.models import Claim
 from reviews.models import Review, Verdict
 from tests.factories import AppearanceFactory, UserFactory
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-# between browser steps are still plain synchronous ones.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,7 +34,11 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
+    # between browser steps are still plain synchronous ones. Set only for this test: left in
+    # os.environ it would leak into other tests (and `check --deploy` rightly refuses it).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
