@@ -466,8 +466,9 @@ def _store(findings: Iterable[Finding], scope: Q) -> tuple[list[Conflict], dict[
         stored[key] = conflict
     stale = [c.pk for k, c in existing.items() if k not in stored and c.status == Conflict.Status.OPEN]
     if stale:
-        Conflict.objects.filter(pk__in=stale).delete()
-        counts["removed"] = len(stale)
+        # A conflict a published verdict cites is part of the record, even if reopened since.
+        _, removed = Conflict.objects.filter(pk__in=stale, cited_by_verdicts__isnull=True).delete()
+        counts["removed"] = removed.get(Conflict._meta.label, 0)
     return list(stored.values()), counts
 
 

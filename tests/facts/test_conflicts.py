@@ -450,3 +450,24 @@ def test_counts_in_different_units_of_the_same_measure_are_compared(make_claim):
     quantity_set(claim=make_claim("quantity"), measure="prisons used", value=1, unit="prisons", qualifier="at_least")
 
     assert only_conflict().field == "value"
+
+
+def test_a_conflict_a_verdict_cites_is_kept_even_when_it_no_longer_holds(people, wage, editor):
+    from django.utils import timezone
+
+    from reviews.models import Rating, Verdict
+
+    cap = wage("20", "month", "up_to")
+    daily = wage("20", "day")
+    conflict = conflict_confirm(conflict=only_conflict(), by=editor)
+    # The workflow's publishing service is another helper's; a verdict row is all this needs.
+    verdict = Verdict.objects.create(
+        claim=cap, version=1, rating=Rating.objects.first(), summary="Capped.", published_by=editor,
+        published_at=timezone.now(),
+    )  # fmt: skip
+    verdict.cited_conflicts.add(conflict)
+    conflict_reopen(conflict=conflict, by=editor)
+
+    wage_set(claim=daily, amount="0.5", period="day", measure="inmate pay", payee=people["inmates"])
+
+    assert verdict.cited_conflicts.get() == conflict
