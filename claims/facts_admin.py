@@ -18,7 +18,14 @@ from django.utils.safestring import mark_safe
 
 from claims import facts
 from claims.errors import ServiceError
-from claims.figures import ConversionError, convert, converted_figures, parse_figures, propose_wage
+from claims.figures import (
+    ConversionError,
+    convert,
+    converted_figures,
+    parse_figures,
+    propose_wage,
+    propose_wage_in_context,
+)
 from claims.graph import build_graph, contracts_for_graph, render_svg, timeline
 from claims.models import (
     Claim,
@@ -30,6 +37,9 @@ from claims.models import (
     QuantityFact,
     WageFigure,
 )
+
+# How far back in the article the parser looks for the figure a relative one refers to.
+CONTEXT_BEFORE_QUOTE = 600
 
 SETTERS = {
     WageFigure: facts.wage_set,
@@ -363,7 +373,9 @@ class WageFigureAdmin(admin.ModelAdmin):
         first = claim.first_appearance
         quote = first.exact if first else claim.text
         existing = WageFigure.objects.filter(claim=claim).first()
-        proposal = propose_wage(quote) or propose_wage(claim.text)
+        # A relative figure ("that much every day") refers to a figure earlier in the article.
+        preceding = first.document.text[max(0, first.start - CONTEXT_BEFORE_QUOTE) : first.start] if first else ""
+        proposal = propose_wage_in_context(quote, preceding) or propose_wage(claim.text)
         if request.method == "POST":
             form = WageProposalForm(request.POST)
             if form.is_valid():

@@ -301,6 +301,12 @@ def propose_wage(quote: str, *, reference: ProposedFigure | None = None) -> Prop
     return (rates or figures or [None])[0]
 
 
+def propose_wage_in_context(quote: str, preceding: str) -> ProposedFigure | None:
+    """Like propose_wage, resolving a relative figure against the last figure before the quote."""
+    earlier = [f for f in parse_figures(preceding) if not f.relative and f.amount is not None]
+    return propose_wage(quote, reference=earlier[-1] if earlier else None)
+
+
 # --- Conversion -------------------------------------------------------------------------
 
 

@@ -223,3 +223,17 @@ def test_reviewers_cannot_triage(client, conflict):
     client.post(reverse("admin:claims_conflict_changelist"), {"action": "confirm", "_selected_action": [conflict.pk]})
 
     assert Conflict.objects.get().status == "open"
+
+
+def test_propose_resolves_a_relative_figure_against_the_article(client, editor, make_claim):
+    from tests.factories import DocumentFactory
+
+    document = DocumentFactory(
+        text="The website says up to $20 per month. Some of them are making that much every day."
+    )
+    claim = make_claim("wage")
+    AppearanceFactory(claim=claim, document=document, quote="making that much every day")
+
+    form = client.get(reverse("admin:claims_wagefigure_propose", args=[claim.pk])).context["form"]
+
+    assert (form.initial["amount"], form.initial["period"]) == (Decimal("20"), "day")

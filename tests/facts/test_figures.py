@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from claims.figures import ConversionError, convert, converted_figures, parse_figures, propose_wage, words_to_number
+from claims.figures import (
+    ConversionError,
+    convert,
+    converted_figures,
+    parse_figures,
+    propose_wage,
+    propose_wage_in_context,
+    words_to_number,
+)
 
 SEEDS = Path(settings.BASE_DIR) / "seeds"
 D = Decimal
@@ -182,3 +190,14 @@ def test_converted_figures_cover_every_other_rate_period():
     periods = [c.period for c in converted_figures(Decimal("7.25"), "hour")]
 
     assert periods == ["day", "week", "month", "year"]
+
+
+def test_relative_figure_in_an_article_refers_to_the_last_figure_before_it():
+    text = (SEEDS / "000_d63dc8fecd211805.txt").read_text(encoding="utf-8")
+    quote = "Some of them are making that much every day."
+    start = text.index(quote)
+
+    figure = propose_wage_in_context(quote, text[:start])
+
+    assert (figure.amount, figure.period, figure.relative) == (Decimal("20"), "day", True)
+    assert "$20 per month" in figure.note
