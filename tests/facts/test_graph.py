@@ -1,0 +1,41 @@
+"""Graph layout and drawing: columns along the chain, lanes for long edges, escaping, cycles."""
+
+import re
+
+import pytest
+
+from claims.facts import contract_set
+from claims.graph import build_graph, contracts_for_graph, render_svg
+from claims.models import Claim
+
+pytestmark = pytest.mark.django_db
+
+
+def graph():
+    return build_graph(list(contracts_for_graph(Claim.objects.all())))
+
+
+def test_a_cycle_of_relationships_is_laid_out_without_looping(people, make_claim):
+    contract_set(claim=make_claim("contract"), engager=people["procom"], engaged=people["odoc"], role="client")
+    contract_set(claim=make_claim("contract"), engager=people["odoc"], engaged=people["procom"], role="operator")
+
+    laid_out = graph()
+
+    assert set(laid_out.layer) == {people["procom"].pk, people["odoc"].pk}
+    assert max(laid_out.layer.values()) < 2
+    assert "<svg" in render_svg(laid_out)
+
+
+def test_an_edge_skipping_a_column_runs_in_a_lane_below_the_boxes(people, make_claim):
+    contract_set(claim=make_claim("contract"), engager=people["campaign"], engaged=people["vendor"], role="vendor")
+    contract_set(claim=make_claim("contract"), engager=people["vendor"], engaged=people["procom"], role="subcontractor")
+    contract_set(claim=make_claim("contract"), engager=people["campaign"], engaged=people["procom"], role="vendor")
+
+    paths = re.findall(r'<path d="(M[^"]+)"', render_svg(graph()))
+
+    assert sum(" V" in d for d in paths) == 1  # only the campaign -> ProCom edge takes a lane
+    assert sum(" C" in d for d in paths) == 2
+
+
+def test_an_empty_graph_says_so(db):
+    assert "No contract relationships" in render_svg(graph())
