@@ -62,7 +62,7 @@ def run_wrk(
     wrk: str, url: str, *, headers: dict[str, str], seconds: int, connections: int, threads: int = 2
 ) -> LoadResult:
     """wrk for `seconds` at `connections` open keep-alive connections; its latency percentiles."""
-    cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s"]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
     out = subprocess.run([*cmd, url], check=True, capture_output=True, text=True).stdout
@@ -157,12 +157,21 @@ def run_fixed_rate(
     )
 
 
-def run_count(port: int, requests: list[tuple[str, dict[str, str]]], *, total: int, concurrency: int = 4) -> dict:
-    """Exactly `total` requests, cycling through `requests`, as fast as `concurrency` clients go."""
+def run_count(
+    port: int,
+    requests: list[tuple[str, dict[str, str]]],
+    *,
+    total: int,
+    concurrency: int = 4,
+    max_seconds: float | None = None,
+) -> dict:
+    """`total` requests, cycling through `requests`, as fast as `concurrency` clients go
+    (fewer if `max_seconds` runs out first)."""
     statuses: dict[int, int] = {}
     errors = 0
     lock = threading.Lock()
     counter = iter(range(total))
+    deadline = time.perf_counter() + max_seconds if max_seconds else None
 
     def worker() -> None:
         nonlocal errors
@@ -170,7 +179,7 @@ def run_count(port: int, requests: list[tuple[str, dict[str, str]]], *, total: i
         while True:
             with lock:
                 i = next(counter, None)
-            if i is None:
+            if i is None or (deadline and time.perf_counter() > deadline):
                 break
             path, headers = requests[i % len(requests)]
             try:
@@ -193,7 +202,12 @@ def run_count(port: int, requests: list[tuple[str, dict[str, str]]], *, total: i
         t.start()
     for t in threads:
         t.join()
-    return {"statuses": statuses, "errors": errors, "seconds": time.perf_counter() - started}
+    return {
+        "statuses": statuses,
+        "errors": errors,
+        "requests": sum(statuses.values()) + errors,
+        "seconds": time.perf_counter() - started,
+    }
 
 
 def worker_pids(master_pid: int) -> list[int]:
