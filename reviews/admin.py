@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import formset_factory
@@ -25,14 +26,32 @@ from reviews.services import EvidenceInput
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
-    """History is for reading: a revert would write around the services and their rules."""
+    """History is for reading: a revert would write around the services and their rules.
+
+    History pages are shown only for objects the user may see (get_queryset): simple_history
+    would otherwise fall back to the history table and show, say, another reviewer's rating
+    to a reviewer who has not submitted their own yet.
+    """
 
     def revert_disabled(self, request, obj=None) -> bool:
         return True
 
+    def _require_visible(self, request, object_id) -> None:
+        try:
+            visible = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            visible = False
+        if not visible:
+            raise Http404("No such object, or you may not see it.")
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             raise PermissionDenied("History cannot be reverted from the admin.")
+        self._require_visible(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
@@ -507,6 +526,54 @@ class VerdictAdmin(HistoryAdmin):
     @admin.display(description="claim", ordering="claim__text")
     def claim_text(self, obj) -> str:
         return format_html('<a href="{}">{}</a>', reverse("admin:claims_claim_change", args=[obj.claim_id]), obj.claim)
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(HistoryAdmin):
+    """Evidence items, read-only (written with their review), under the blind-review rule."""
+
+    list_display = ["review", "stance", "document", "exact", "url"]
+    list_filter = ["stance"]
+    list_select_related = ["review__claim", "review__reviewer", "review__rating", "document"]
+    fields = ["review", "stance", "document", "exact", "prefix", "suffix", "start", "end", "url", "title", "excerpt"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        visible = Review.objects.visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(review__in=visible)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(HistoryAdmin):
+    """Who was asked to review what; changed only by assigning, reassigning or sending back."""
+
+    list_display = ["claim", "reviewer", "assigned_by", "assigned_at", "active"]
+    list_filter = ["active"]
+    list_select_related = ["claim", "reviewer", "assigned_by"]
+    fields = ["claim", "reviewer", "assigned_by", "assigned_at", "active"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if is_editor(request.user) else queryset.filter(reviewer=request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Rating)
