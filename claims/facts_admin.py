@@ -74,6 +74,14 @@ def converted_html(wage: WageFigure) -> str:
     )
 
 
+def claims_visible_in_admin(site, request):
+    """The claims this user may open in the admin (the claim admin's own rule: reviewers see
+    only claims assigned to them), so graphs and timelines show nothing beyond them."""
+    claim_admin = site._registry.get(Claim)
+    queryset = claim_admin.get_queryset(request) if claim_admin else Claim.objects.all()
+    return Claim.objects.filter(pk__in=queryset.values("pk"))
+
+
 # --- Inlines on the claim page -------------------------------------------------------------
 
 
@@ -211,7 +219,10 @@ class FactsPanelInline(admin.TabularInline):
 
     def _panel(self, request, claim: Claim) -> dict:
         conflicts = list(Conflict.objects.for_claims([claim.pk]).with_details().order_by("status", "id"))
-        graph = build_graph(list(contracts_for_graph(Claim.objects.all())))
+        visible = claims_visible_in_admin(self.admin_site, request)
+        visible_ids = set(visible.values_list("pk", flat=True))
+        conflicts = [c for c in conflicts if {c.claim_a_id, c.claim_b_id} <= visible_ids]
+        graph = build_graph(list(contracts_for_graph(visible)))
         return {
             "confirmed": [c for c in conflicts if c.status == Conflict.Status.CONFIRMED],
             "others": [c for c in conflicts if c.status != Conflict.Status.CONFIRMED],
@@ -264,7 +275,7 @@ class EntityGraphInline(admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         if obj is not None:
-            graph = build_graph(list(contracts_for_graph(Claim.objects.all())))
+            graph = build_graph(list(contracts_for_graph(claims_visible_in_admin(self.admin_site, request))))
             self.svg = mark_safe(  # render_svg escapes every text it draws
                 render_svg(
                     graph, focus_entity=obj.pk, link=lambda e: reverse("admin:claims_entity_change", args=[e.pk])
@@ -459,6 +470,10 @@ class ConflictAdmin(admin.ModelAdmin):
         ("Triage", {"fields": ["status", "triage_note", "triaged_by", "triaged_at", "detected_at"]}),
     ]
 
+    def get_queryset(self, request):
+        visible = claims_visible_in_admin(self.admin_site, request)
+        return super().get_queryset(request).filter(claim_a__in=visible, claim_b__in=visible)
+
     def has_add_permission(self, request) -> bool:
         return False  # the detector finds conflicts; editors triage them
 
@@ -557,10 +572,15 @@ class ConflictAdmin(admin.ModelAdmin):
 
     def timeline_view(self, request):
         """Who knew what when, and when relationships began and ended, across every claim."""
-        return self._page(request, "Timeline", "admin/claims/facts/timeline.html", items=timeline(Claim.objects.all()))
+        return self._page(
+            request,
+            "Timeline",
+            "admin/claims/facts/timeline.html",
+            items=timeline(claims_visible_in_admin(self.admin_site, request)),
+        )
 
     def graph_view(self, request):
-        graph = build_graph(list(contracts_for_graph(Claim.objects.all())))
+        graph = build_graph(list(contracts_for_graph(claims_visible_in_admin(self.admin_site, request))))
         svg = render_svg(graph, link=lambda e: reverse("admin:claims_entity_change", args=[e.pk]))
         return self._page(
             request,

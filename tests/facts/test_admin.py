@@ -237,3 +237,18 @@ def test_propose_resolves_a_relative_figure_against_the_article(client, editor, 
     form = client.get(reverse("admin:claims_wagefigure_propose", args=[claim.pk])).context["form"]
 
     assert (form.initial["amount"], form.initial["period"]) == (Decimal("20"), "day")
+
+
+def test_reviewers_see_conflicts_and_relationships_only_of_claims_assigned_to_them(
+    client, conflict, people, make_claim
+):
+    reviewer = UserFactory(username="facts-reviewer-2", is_staff=True)
+    reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    client.force_login(reviewer)
+    contract_set(claim=make_claim("contract"), engager=people["campaign"], engaged=people["vendor"], role="vendor")
+
+    changelist = client.get(reverse("admin:claims_conflict_changelist")).content.decode()
+    graph = client.get(reverse("admin:claims_conflict_graph")).content.decode()
+
+    assert conflict.claim_a.slug not in changelist
+    assert "Undisclosed vendor" not in graph
