@@ -35,6 +35,8 @@ def test_detector_finds_every_labelled_conflict_in_the_curated_fixtures():
     assert result.missed == set(), f"missed: {sorted(map(sorted, result.missed))}"
     assert result.recall == 1.0
     assert result.false_alarms & result.labelled_not == set()
+    for pair in result.found:  # and each on the field the labeller named
+        assert result.labelled_fields[pair] in result.detected_fields[pair], sorted(pair)
 
     # Loading stored what the detector finds, as open conflicts for the desk to triage.
     stored = {

@@ -11,10 +11,15 @@ from django.core.management.base import BaseCommand, CommandError
 from claims import conflicts
 from claims.models import Claim
 
+# The fixture names some fields as the article does; the models name them more precisely.
+FIELD_ALIASES = {"date": "occurred_on", "when": "known_on"}
+
 
 @dataclass(frozen=True)
 class Evaluation:
     detected: set[frozenset[str]]
+    detected_fields: dict[frozenset[str], set[str]]
+    labelled_fields: dict[frozenset[str], str]
     labelled: set[frozenset[str]]
     labelled_not: set[frozenset[str]]
     unknown_keys: set[str]
@@ -53,7 +58,15 @@ def evaluate(labels: dict) -> Evaluation:
     labelled_not = _pairs(labels.get("not_conflicts", []), "not_conflicts")
     keys = {key for pair in labelled | labelled_not for key in pair}
     unknown = keys - set(Claim.objects.filter(slug__in=keys).values_list("slug", flat=True))
-    return Evaluation(set(conflicts.pairs(conflicts.find_all())), labelled, labelled_not, unknown)
+    findings = conflicts.find_all()
+    detected_fields: dict[frozenset[str], set[str]] = {}
+    for finding, pair in zip(findings, conflicts.pairs(findings), strict=True):
+        detected_fields.setdefault(pair, set()).add(finding.field)
+    labelled_fields = {
+        frozenset((item["a"], item["b"])): FIELD_ALIASES.get(item.get("field", ""), item.get("field", ""))
+        for item in labels.get("conflicts", [])
+    }
+    return Evaluation(set(detected_fields), detected_fields, labelled_fields, labelled, labelled_not, unknown)
 
 
 def _show(pair: frozenset[str]) -> str:
@@ -79,6 +92,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{path}: claims not loaded: {', '.join(sorted(result.unknown_keys))} (run load_curated first)"
             )
+        for pair in sorted(result.found, key=_show):
+            wanted, got = result.labelled_fields[pair], result.detected_fields[pair]
+            if wanted not in got:
+                self.stdout.write(f"other field: {_show(pair)} (labelled {wanted}, detected {', '.join(sorted(got))})")
         for pair in sorted(result.missed, key=_show):
             self.stdout.write(f"missed:      {_show(pair)}")
         for pair in sorted(result.false_alarms, key=_show):
