@@ -62,6 +62,8 @@ IF_MATCH_PARAMETER = OpenApiParameter(
     description="The ETag of the claim as you loaded it (from GET). Stale: 412; missing: 428.",
 )
 NOT_MODIFIED = OpenApiResponse(description="Not modified: your copy (ETag / date) is current.")
+# The public set spans two statuses; see FeedCursorPagination.paginate_queryset.
+PUBLIC_PARTITION = ("status", feed.PUBLIC_STATUSES)
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"v(\d+)-[0-9a-f]+"\s*$')
 
 
@@ -170,7 +172,9 @@ class ClaimListView(ApiView, generics.ListAPIView):
 
         def build():
             claims = self.filter_queryset(self.get_queryset())
-            rows = self.paginator.paginate_queryset(feed.claim_rows(claims), request, public=public)
+            rows = self.paginator.paginate_queryset(
+                feed.claim_rows(claims), request, public=public, partition=PUBLIC_PARTITION if public else None
+            )
             return dumps(self.paginator.get_paginated_data(feed.represent_claims(rows, public=public))), {}
 
         return cached_response(request, feed.fingerprint(), build, variant=self.variant)

@@ -247,3 +247,16 @@ def test_documents_list_query_count_is_fixed(client, django_assert_num_queries):
     for size in (1, 20, 100):
         with django_assert_num_queries(2):
             assert client.get("/api/documents/", {"page_size": size}).status_code == 200
+
+
+@pytest.mark.parametrize("ordering", ["published", "-published", "updated", "-updated"])
+def test_pages_merge_published_and_retracted_claims_in_order(client, drive, ordering):
+    ids = [drive("retracted" if n % 2 else "published").pk for n in range(5)]
+    # Each claim is published (and maybe retracted) before the next exists: both orders agree.
+    expected = ids if not ordering.startswith("-") else ids[::-1]
+    seen, url = [], f"/api/claims/?page_size=2&ordering={ordering}"
+    while url:
+        body = client.get(url).json()
+        seen += [c["id"] for c in body["results"]]
+        url = body["next"]
+    assert seen == expected
