@@ -468,6 +468,13 @@ class ReviewAdmin(HistoryAdmin):
                 return HttpResponseRedirect(reverse("admin:reviews_review_change", args=[review.pk]))
         chosen = request.POST.get("claim") or request.GET.get("claim") or ""
         claim = form.fields["claim"].queryset.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        if request.method == "GET" and chosen and claim is None:
+            self.message_user(
+                request,
+                "That claim does not await your review: you are not assigned to it, it is not in review, "
+                "or you already submitted your review.",
+                messages.WARNING,
+            )
         context = {
             **self.admin_site.each_context(request),
             "title": "Write your review",

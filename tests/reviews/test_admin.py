@@ -197,6 +197,8 @@ def test_review_form_offers_only_claims_awaiting_the_users_review(client, drive,
     client.force_login(reviewer3)
     response = client.get(reverse("admin:reviews_review_add") + f"?claim={claim.pk}")
     assert list(response.context["form"].fields["claim"].queryset) == []
+    assert any("does not await your review" in m for m in messages_of(response))
+    assert "No claim awaits your review" in response.content.decode()
 
 
 def test_other_reviewers_ratings_stay_hidden_until_you_submit_yours(client, drive, reviewer1, reviewer2):
