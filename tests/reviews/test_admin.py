@@ -295,6 +295,10 @@ def test_agreement_page_is_for_editors_and_linked_from_the_app_index(client, dri
     drive("reviewed", first="true", second="false")
     client.force_login(reviewer1)
     assert client.get(reverse("admin:reviews_agreement")).status_code == 403
+    assert (
+        reverse("admin:reviews_agreement")
+        not in client.get(reverse("admin:app_list", args=["reviews"])).content.decode()
+    )
     client.force_login(editor)
     index = client.get(reverse("admin:app_list", args=["reviews"])).content.decode()
     assert reverse("admin:reviews_agreement") in index
