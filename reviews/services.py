@@ -106,11 +106,15 @@ def _sync(target: Claim, source: Claim) -> None:
         setattr(target, field, getattr(source, field))
 
 
+def _involved_in_review(claim: Claim, user) -> bool:
+    return (
+        Review.objects.filter(claim=claim, reviewer=user).exists()
+        or Assignment.objects.filter(claim=claim, reviewer=user).exists()
+    )
+
+
 def _four_eyes(claim: Claim, by) -> None:
-    if (
-        Review.objects.filter(claim=claim, reviewer=by).exists()
-        or Assignment.objects.filter(claim=claim, reviewer=by).exists()
-    ):
+    if _involved_in_review(claim, by):
         raise TransitionNotAllowed(
             "four_eyes", "Four eyes: an editor who reviewed or was assigned to this claim may not publish its verdict."
         )
@@ -491,4 +495,7 @@ def allowed_actions(*, claim: Claim, user) -> list[str]:
         "correct": ("reviews.correct_verdict", [Status.PUBLISHED]),
         "retract": ("reviews.retract_verdict", [Status.PUBLISHED]),
     }
-    return [name for name, (perm, states) in perms.items() if claim.status in states and user.has_perm(perm)]
+    allowed = [name for name, (perm, states) in perms.items() if claim.status in states and user.has_perm(perm)]
+    if {"publish", "correct"} & set(allowed) and _involved_in_review(claim, user):
+        allowed = [name for name in allowed if name not in {"publish", "correct"}]  # four eyes
+    return allowed

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from reviews import services
 from reviews.models import Rating
 from reviews.services import EvidenceInput
-from tests.factories import AppearanceFactory, ClaimFactory, UserFactory
+from tests.factories import AppearanceFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -91,6 +91,3 @@ def drive(editor, reviewer1, reviewer2):
         return claim
 
     return _drive
-
-
-__all__ = ["ClaimFactory", "make_user", "passage", "rating"]
