@@ -34,6 +34,7 @@ from claims.models import (
     Entity,
     EventFact,
     KnowledgeFact,
+    Period,
     QuantityFact,
     WageFigure,
 )
@@ -69,7 +70,9 @@ def converted_html(wage: WageFigure) -> str:
     return format_html(
         "<ul class='converted'>{}</ul>",
         format_html_join(
-            "", "<li>{} {} <span class='help'>({})</span></li>", ((c, wage.currency, c.assumptions) for c in rows)
+            "",
+            "<li>{} {} {} <span class='help'>({})</span></li>",
+            ((c.amount.quantize(Decimal("0.01")), wage.currency, Period(c.period).label, c.assumptions) for c in rows),
         ),
     )
 
@@ -128,18 +131,33 @@ class FactInline(admin.StackedInline):
             return 1
         return 0
 
+    def get_queryset(self, request):
+        # Django checks the inline's permissions here without the claim, which _relevant
+        # reads as "the add page"; the claim page has already passed the checks with it.
+        queryset = self.model._default_manager.select_related("claim")
+        return queryset if request.user.has_perm("claims.view_claim") else queryset.none()
+
+    def _relevant(self, obj) -> bool:
+        # Shown for the structure the claim's kind calls for, or one it already has; none on
+        # the add page, since the kind is chosen there. Cached: the admin asks several times.
+        if obj is None:
+            return False
+        if not hasattr(self, "_relevance"):
+            self._relevance = obj.kind == self.kind or self.model.objects.filter(claim=obj).exists()
+        return self._relevance
+
     # The structure is part of the claim: whoever may edit the claim may edit it.
     def has_add_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("claims.change_claim")
+        return self._relevant(obj) and request.user.has_perm("claims.change_claim")
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("claims.change_claim")
+        return self._relevant(obj) and request.user.has_perm("claims.change_claim")
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("claims.change_claim")
+        return self._relevant(obj) and request.user.has_perm("claims.change_claim")
 
     def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("claims.view_claim")
+        return self._relevant(obj) and request.user.has_perm("claims.view_claim")
 
 
 class WageFigureInline(FactInline):

@@ -326,14 +326,17 @@ def _days_in(period: str) -> Decimal:
     return days[period]
 
 
-def _assumption(period: str) -> str:
-    return {
-        Period.HOUR: f"{settings.WAGE_HOURS_PER_DAY} working hours a day",
-        Period.DAY: "",
-        Period.WEEK: f"{settings.WAGE_DAYS_PER_WEEK} working days a week",
-        Period.MONTH: f"{settings.WAGE_DAYS_PER_MONTH} working days a month",
-        Period.YEAR: f"12 months a year of {settings.WAGE_DAYS_PER_MONTH} working days",
-    }[period]
+def _assumptions(from_period: str, to_period: str) -> list[str]:
+    if {from_period, to_period} == {Period.MONTH, Period.YEAR}:
+        return ["12 months a year"]  # the days in a month cancel out
+    each = {
+        Period.HOUR: [f"{settings.WAGE_HOURS_PER_DAY} working hours a day"],
+        Period.DAY: [],
+        Period.WEEK: [f"{settings.WAGE_DAYS_PER_WEEK} working days a week"],
+        Period.MONTH: [f"{settings.WAGE_DAYS_PER_MONTH} working days a month"],
+        Period.YEAR: [f"{settings.WAGE_DAYS_PER_MONTH} working days a month", "12 months a year"],
+    }
+    return list(dict.fromkeys(each[from_period] + each[to_period]))
 
 
 def convert(amount: Decimal | int | str, from_period: str, to_period: str) -> Converted:
@@ -345,7 +348,7 @@ def convert(amount: Decimal | int | str, from_period: str, to_period: str) -> Co
     factor = _days_in(to_period) / _days_in(from_period)
     if from_period == to_period:
         return Converted(amount=amount, period=to_period, assumptions="no conversion")
-    used = [a for a in dict.fromkeys((_assumption(from_period), _assumption(to_period))) if a]
+    used = _assumptions(from_period, to_period)
     return Converted(amount=amount * factor, period=to_period, assumptions="assuming " + " and ".join(used))
 
 

@@ -74,7 +74,7 @@ def test_the_wage_inline_shows_converted_figures_with_assumptions(client, editor
 
     page = client.get(change_url(claim)).content.decode()
 
-    assert "1276.00 per month" in page
+    assert "1276.00 USD per month" in page
     assert "assuming 8 working hours a day and 22 working days a month" in page
 
 
@@ -252,3 +252,16 @@ def test_reviewers_see_conflicts_and_relationships_only_of_claims_assigned_to_th
 
     assert conflict.claim_a.slug not in changelist
     assert "Undisclosed vendor" not in graph
+
+
+def test_the_claim_page_offers_only_the_structure_its_kind_calls_for(client, editor, people, make_claim):
+    wage_claim = make_claim("wage")
+    page = client.get(change_url(wage_claim)).content.decode()
+    assert 'id="wage-group"' in page
+    assert 'id="contract-group"' not in page
+
+    other = make_claim("other")
+    contract_set(claim=other, engager=people["campaign"], engaged=people["vendor"], role="vendor")
+    page = client.get(change_url(other)).content.decode()
+    assert 'id="contract-group"' in page  # a structure it already has stays visible
+    assert 'id="wage-group"' not in page
