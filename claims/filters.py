@@ -4,6 +4,7 @@ number of queries per request stays the same whatever is filtered."""
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -15,8 +16,23 @@ from reviews.models import Verdict
 SEARCH_CONFIG = "english"
 
 
+# The largest id a 64-bit primary key holds; bigger numbers can only be slugs (or nothing).
+MAX_ID = 2**63 - 1
+
+
 def _slug_or_id(value: str, *, id_field: str, slug_field: str) -> Q:
-    return Q(**{id_field: int(value)}) if value.isdigit() else Q(**{slug_field: value})
+    if value.isdigit() and int(value) <= MAX_ID:
+        return Q(**{id_field: int(value)})
+    return Q(**{slug_field: value})
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A primary key: a whole number within the database's range (else a 400, not an overflow)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class ClaimFilter(django_filters.FilterSet):
@@ -27,7 +43,7 @@ class ClaimFilter(django_filters.FilterSet):
     rating = django_filters.CharFilter(method="filter_rating", help_text="The current verdict's rating slug.")
     claimant = django_filters.CharFilter(method="filter_claimant", help_text="The claimant's slug or id.")
     entity = django_filters.CharFilter(method="filter_entity", help_text="Slug or id of an entity the claim is about.")
-    document = django_filters.NumberFilter(method="filter_document", help_text="Id of a document the claim appears in.")
+    document = IdFilter(method="filter_document", help_text="Id of a document the claim appears in.")
     outlet = django_filters.CharFilter(method="filter_outlet", help_text="Outlet of a document it appears in.")
     published_after = django_filters.IsoDateTimeFilter(
         field_name="published_at", lookup_expr="gte", help_text="First verdict published at or after (ISO 8601)."

@@ -22,7 +22,7 @@ from rest_framework import exceptions, generics, serializers
 from rest_framework.pagination import CursorPagination
 
 from claims import claimreview, feed, services
-from claims.filters import ClaimFilter, DocumentFilter
+from claims.filters import MAX_ID, ClaimFilter, DocumentFilter
 from claims.models import Claim, SourceDocument
 from claims.serializers import (
     AppearanceOutWriteSerializer,
@@ -126,6 +126,9 @@ class ApiView(generics.GenericAPIView):
     def initial(self, request, *args, **kwargs):
         check_body_size(request)
         super().initial(request, *args, **kwargs)
+        # <int:pk> matches any length of digits; no row has an id beyond the 64-bit range.
+        if kwargs.get("pk", 0) > MAX_ID:
+            raise exceptions.NotFound()
 
     @property
     def staff(self) -> bool:

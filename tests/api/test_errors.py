@@ -121,3 +121,21 @@ def test_authenticated_clients_have_their_own_rate(client, editor, low_rates):
     for _ in range(3):
         assert client.get("/api/documents/").status_code == 200
     assert_error(client.get("/api/documents/"), 429, "throttled")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/claims/?document=-1.7976931348623155e%2B308",
+        "/api/claims/?document=99999999999999999999999",
+        "/api/claims/?claimant=99999999999999999999999",
+        "/api/claims/?entity=99999999999999999999999",
+        "/api/claims/41214862338205097847309575448329112204/",
+        "/api/claims/41214862338205097847309575448329112204/claimreview/",
+        "/api/documents/41214862338205097847309575448329112204/",
+    ],
+)
+def test_out_of_range_ids_are_client_errors_not_overflows(client, url):
+    response = client.get(url)
+    assert response.status_code in (200, 400, 404)
+    assert response.json()["type"] if response.status_code != 200 else True
