@@ -432,6 +432,7 @@ class WageFigureAdmin(admin.ModelAdmin):
             "source": first.document if first else None,
             "proposal": proposal,
             "all_figures": parse_figures(quote),
+            "existing": existing,
             "form": form,
             "change_url": change_url,
         }
