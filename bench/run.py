@@ -526,6 +526,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--keep-other", action="store_true", help="keep the other database's figures from its latest run in RESULTS.md"
     )
+    parser.add_argument("--report-only", action="store_true", help="rewrite RESULTS.md from the saved figures")
     parser.add_argument("--only", help="run only scenarios whose name contains this")
     parser.add_argument(
         "--cache",
@@ -552,7 +553,11 @@ def main(argv: list[str] | None = None) -> int:
     if not wrk:
         log("wrk is not available; the closed-loop runs use the Python client instead")
     results = []
-    for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
+    kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
+    if args.report_only:
+        # Rewrite RESULTS.md from the saved figures of the latest runs, without running anything.
+        kinds, args.keep_other = [], True
+    for kind in kinds:
         if kind not in ("sqlite", "postgres"):
             raise SystemExit(f"unknown database {kind!r}: use sqlite and/or postgres")
         result = bench_database(kind, args, wrk)
@@ -562,8 +567,6 @@ def main(argv: list[str] | None = None) -> int:
             (OUT / f"result-{kind}.json").write_bytes(
                 orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
             )
-    if not results:
-        raise SystemExit("no database could be benchmarked")
     if args.keep_other:
         # The other database's figures from its own latest run, so one file shows both.
         ran = {r["database"] for r in results}
@@ -572,6 +575,8 @@ def main(argv: list[str] | None = None) -> int:
             if kind not in ran and saved.exists():
                 results.append(orjson.loads(saved.read_bytes()))
         results.sort(key=lambda r: r["database"] != "postgres")
+    if not results:
+        raise SystemExit("no database could be benchmarked")
     RESULTS.write_text(report(results, args, wrk, command))
     log(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0
