@@ -25,7 +25,6 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
-from django.utils.encoding import force_str
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -39,13 +38,9 @@ from claims.errors import ServiceError
 # --- Rendering -------------------------------------------------------------------------
 
 
-def _orjson_default(value: Any) -> Any:
-    # Lazy translation strings and Decimals are the only non-native types our payloads hold.
-    return force_str(value) if not hasattr(value, "as_tuple") else str(value)
-
-
 def dumps(data: Any) -> bytes:
-    return orjson.dumps(data, default=_orjson_default)
+    # Lazy translation strings (DRF's messages) and Decimals are the only non-native types here.
+    return orjson.dumps(data, default=str)
 
 
 class ORJSONRenderer(BaseRenderer):
@@ -135,11 +130,10 @@ def error_body(type_: str, detail: str, *, rule: str | None = None, fields: dict
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF EXCEPTION_HANDLER: every error the API raises, in the one JSON shape."""
     if isinstance(exc, ServiceError):
-        headers = {}
         body = error_body(_TYPE_BY_STATUS.get(exc.http_status, "error"), exc.message, rule=exc.rule)
         if getattr(exc, "current_version", None) is not None:
             body["current_version"] = exc.current_version
-        return Response(body, status=exc.http_status, headers=headers)
+        return Response(body, status=exc.http_status)
     if isinstance(exc, DjangoValidationError):
         fields = (
             {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
@@ -206,6 +200,9 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Per-field messages for validation errors.",
+    )
+    current_version = serializers.IntegerField(
+        required=False, help_text="On a 412 from a stale edit: the claim's version now."
     )
 
 
