@@ -289,6 +289,14 @@ def timeline(claims: QuerySet[Claim]) -> list[TimelineItem]:
         summary += f" (to {event.recipient})" if event.recipient else ""
         summary += f": {event.object}" if event.object else ""
         add(event.occurred_on, "event", summary, "", event.claim, event.claim.claimant)
-    items.sort(key=lambda i: (i.date is None, i.date or date.max, i.date_basis != "stated", KIND_ORDER[i.kind],
-                              i.claim.pk))  # fmt: skip
+    items.sort(key=lambda i: (i.date is None, i.date or date.max, i.date_basis != "stated",
+                              _phase(i.when) if i.date is None else 1,
+                              KIND_ORDER[i.kind], i.claim.pk))  # fmt: skip
     return items
+
+
+def _phase(when: str) -> int:
+    # Among undated items, "before the inquiry" comes before "in its reply", which comes
+    # before "after the inquiry": the order a reader gets from the words.
+    first = when.strip().lower().split(" ", 1)[0] if when.strip() else ""
+    return {"before": 0, "until": 0, "after": 2, "later": 2, "then": 2}.get(first, 1)

@@ -206,3 +206,18 @@ def test_schema_documents_the_fact_endpoints(staff_client):
 
     for path in ("/api/entities/graph/", "/api/timeline/", "/api/conflicts/"):
         assert path in schema
+
+
+def test_undated_knowledge_is_ordered_by_its_wording_before_and_after(people, make_claim, staff_client):
+    for polarity, when in [("learned", "after The Intercept's inquiry"), ("did_not_know", "before the inquiry")]:
+        knowledge_set(
+            claim=make_claim("knowledge"),
+            actor=people["campaign"],
+            subject_text="x",
+            polarity=polarity,
+            when_event=when,
+        )
+
+    items = staff_client.get("/api/timeline/").json()
+
+    assert [i["when"] for i in items] == ["before the inquiry", "after The Intercept's inquiry"]
