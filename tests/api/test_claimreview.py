@@ -110,3 +110,11 @@ def test_datafeed_pages_through_the_link_header(client, drive):
     assert len(response.json()["dataFeedElement"]) == 2
     next_url = response["Link"].split(">")[0].lstrip("<")
     assert len(client.get(next_url).json()["dataFeedElement"]) == 1
+
+
+def test_datafeed_query_count_is_fixed_whatever_the_page_size(client, drive, django_assert_num_queries):
+    for _ in range(3):
+        drive("published")
+    for size in (1, 20, 100):
+        with django_assert_num_queries(7):
+            assert client.get("/api/claimreview/feed/", {"page_size": size}).status_code == 200
