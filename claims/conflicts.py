@@ -6,26 +6,33 @@ What counts as the same thing, and when two statements about it disagree:
   currency. Both figures are converted to a common period (settings' assumptions) and read
   as ranges: "exactly"/"about" is a value (about = within 20%), "at most"/"up to" a ceiling,
   "at least" a floor. A value above a ceiling or below a floor disagrees ("up to $20/month"
-  vs "$20 a day"). Two different ceilings (or two different floors) for the same pay also
-  disagree: "the maximum is $20/month" and "the maximum is $27.09/month" cannot both be the
-  rule ("at most" and "up to" both state the cap). Lump sums are compared only with lump sums.
-- Contracts: the same engaged party with a different engager (who hired ProCom: the campaign
-  or its vendor?); the same pair with a different role, or statuses active vs ended
-  ("unknown" agrees with anything), or different since/until dates.
-- Quantities: same measure and unit, values read as ranges as for wages. Two different lower
-  bounds for the same count ("at least two centers" vs "at least one of the two prisons")
-  are logically compatible, but they report one source's count differently, which is what a
-  desk checking the reporting needs to see; so, like two caps, they are flagged. Two
-  compatible figures of different kinds (exactly 2 vs at least 1) are not.
-- Events: same action (case-insensitive) and the same actor, or the same recipient: a
-  different actor, recipient or object (when both give one) disagrees.
+  vs "$20 a day"); so do a ceiling and a floor at the same figure ("at most $20" vs "more
+  than $20"). Two different ceilings on the same period disagree: "the maximum is $20 a
+  month" and "the maximum is $27.09 a month" cannot both be the rule ("at most" and "up to"
+  both state the cap). Ceilings on different periods ("at most 54 cents an hour", "at most
+  $20 a month") are different rules and can both hold. Lump sums meet only lump sums.
+- Contracts: who engaged a party (the campaign, or its vendor?) when both accounts give a
+  direct role; two "subcontractor" accounts agree even with different engagers, since one
+  can name the end client ("through a vendor") and the other the vendor. Two different
+  vendors (or subcontractors) of one engager for the work. For one engager/engaged pair: a
+  different role, active against ended ("unknown" agrees with anything), different dates.
+- Quantities: same measure (units are wording: "prisons", "prison call centers"), values
+  read as ranges as for wages. Two different lower bounds for the same count ("at least two
+  centers" vs "at least one of the two prisons") are logically compatible, but they report
+  one source's count differently, which is what a desk checking the reporting needs to see;
+  so, like two caps, they are flagged. Compatible figures of different kinds (exactly 2 vs
+  at least 1) are not.
+- Events: same action (case-insensitive) and the same actor or the same recipient: a
+  different actor or recipient disagrees; a different object or date too, when the parties
+  agree (objects are free text, so they count only when nothing else differs).
 - Knowledge: same actor and subject (the same linked claim, else the same subject text):
-  "knew" against "did not know" disagrees; "learned" agrees with either (one can learn
-  what one did not know); two different dates for the same learning disagree.
+  "knew" against "did not know" disagrees unless the two are placed at different times
+  (dates, or differently worded events: "before the inquiry" vs "in its reply"); "learned"
+  agrees with either; two different dates for the same learning disagree.
 
 Each finding names the field, both values and an explanation. Stored conflicts are keyed by
 (claim pair, field): re-detection updates open ones, keeps triaged ones as decided, and
-removes open ones that no longer hold.
+removes open ones that no longer hold (never one a verdict cites).
 """
 
 from __future__ import annotations
