@@ -337,7 +337,7 @@ def compare_events(x: EventFact, y: EventFact) -> list[Finding]:
                 f"{x.actor} {action} what? “{x.object}” or “{y.object}”.",
             )
         )
-    if x.occurred_on and y.occurred_on and x.occurred_on != y.occurred_on:
+    if same_parties and x.occurred_on and y.occurred_on and x.occurred_on != y.occurred_on:
         findings.append(
             Finding(
                 x.claim,
