@@ -115,6 +115,15 @@ def test_document_metadata_is_saved_through_the_service_and_the_text_is_kept(adm
     assert saved.text == document.text
 
 
+def test_an_editor_can_fill_in_document_metadata(client, editor):
+    document = DocumentFactory()
+    url = reverse("admin:claims_sourcedocument_change", args=[document.pk])
+    response = client.post(url, form_data(client.get(url), title="Edited by the desk", outlet="VICE News"))
+    assert response.status_code == 302
+    saved = SourceDocument.objects.get(pk=document.pk)
+    assert (saved.title, saved.outlet, saved.text) == ("Edited by the desk", "VICE News", document.text)
+
+
 def _count_queries(client, url) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
