@@ -23,6 +23,7 @@ so a conditional GET costs one cheap query whatever the archive's size.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -338,37 +339,42 @@ class Fingerprint:
     claim_version: int | None = None
 
 
+@functools.cache
+def _fingerprint_sql() -> str:
+    # Built once: `Model.history` builds a manager class on every access (milliseconds each).
+    # One row (part, number, date, status) per part; a UNION of tiny index lookups plans
+    # three times faster than the same lookups as scalar subqueries.
+    parts = [
+        f"SELECT * FROM (SELECT {i} AS part, history_id AS n, history_date AS at, NULL AS s FROM {table} "
+        f"ORDER BY history_id DESC LIMIT 1) AS h{i}"
+        for i, table in enumerate(model.history.model._meta.db_table for model in _WATCHED)
+    ]
+    parts += [f"SELECT {100 + i}, MAX(id), NULL, NULL FROM {m._meta.db_table}" for i, m in enumerate((Claim, Verdict))]
+    return " UNION ALL ".join(parts)
+
+
+_CLAIM_PART = 200
+
+
 def fingerprint(claim_id: int | None = None) -> Fingerprint:
     """A token that changes whenever anything the feed shows changes; one query.
 
     With `claim_id`, the same query also reads that claim's status and version.
     """
-    parts, params = [], []
-    for model in _WATCHED:
-        table = model.history.model._meta.db_table
-        parts.append(f"(SELECT MAX(history_id) FROM {table})")
-        parts.append(f"(SELECT history_date FROM {table} ORDER BY history_id DESC LIMIT 1)")
-    for model in (Claim, Verdict):
-        parts.append(f"(SELECT MAX(id) FROM {model._meta.db_table})")
+    sql, params = _fingerprint_sql(), []
     if claim_id is not None:
-        claims = Claim._meta.db_table
-        parts.append(f"(SELECT status FROM {claims} WHERE id = %s)")
-        parts.append(f"(SELECT version FROM {claims} WHERE id = %s)")
-        params += [claim_id, claim_id]
-    alias = router.db_for_read(Claim)
-    with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        values = cursor.fetchone()
-    count = 2 * len(_WATCHED)
-    history_dates = [_as_datetime(v) for v in values[1:count:2] if v is not None]
-    claim_status = claim_version = None
-    if claim_id is not None:
-        claim_status, claim_version = values[-2], values[-1]
+        sql += f" UNION ALL SELECT {_CLAIM_PART}, version, NULL, status FROM {Claim._meta.db_table} WHERE id = %s"
+        params.append(claim_id)
+    with connections[router.db_for_read(Claim)].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = sorted(cursor.fetchall(), key=lambda row: row[0])
+    claim = next((row for row in rows if row[0] == _CLAIM_PART), None)
+    dates = [_as_datetime(row[2]) for row in rows if row[2] is not None]
     return Fingerprint(
-        token=".".join(str(v) for i, v in enumerate(values) if i >= count or i % 2 == 0),
-        last_modified=max(history_dates) if history_dates else None,
-        claim_status=claim_status,
-        claim_version=claim_version,
+        token=".".join(f"{part}:{number}" for part, number, _, _ in rows),
+        last_modified=max(dates) if dates else None,
+        claim_status=claim[3] if claim else None,
+        claim_version=claim[1] if claim else None,
     )
 
 
