@@ -10,7 +10,9 @@ What counts as the same thing, and when two statements about it disagree:
   than $20"). Two different ceilings on the same period disagree: "the maximum is $20 a
   month" and "the maximum is $27.09 a month" cannot both be the rule ("at most" and "up to"
   both state the cap). Ceilings on different periods ("at most 54 cents an hour", "at most
-  $20 a month") are different rules and can both hold. Lump sums meet only lump sums.
+  $20 a month") are different rules and can both hold. A rate compared with a figure on a
+  longer period must disagree even at a quarter of full-time work (PART_TIME_SHARE), so no
+  conflict rests on the hours assumption alone. Lump sums meet only lump sums.
 - Contracts: who engaged a party (the campaign, or its vendor?) when both accounts give a
   direct role; two "subcontractor" accounts agree even with different engagers, since one
   can name the end client ("through a vendor") and the other the vendor. Two different
@@ -63,6 +65,14 @@ SAME_TOLERANCE = Decimal("0.01")
 ABOUT_TOLERANCE = Decimal("0.20")
 
 CEILINGS = {Qualifier.AT_MOST, Qualifier.UP_TO}
+
+# Pay per hour, day or week adds up to a month only under an assumed working time (the
+# settings' full-time hours). A rate is flagged against a figure on a longer period only if
+# the two disagree even when the rate is worked a quarter of that time, so that no conflict
+# rests on the full-time assumption alone ("20 cents an hour" fits under "$20 a month" for
+# anyone working under 100 hours a month).
+PART_TIME_SHARE = Decimal("0.25")
+WORKING_TIME_PERIODS = {Period.HOUR, Period.DAY, Period.WEEK}
 
 
 @dataclass(frozen=True)
@@ -167,6 +177,11 @@ def compare_wages(x: WageFigure, y: WageFigure) -> list[Finding]:
     reason = _bounded_disagreement(vx, x.qualifier, vy, y.qualifier, same_period=x.period == y.period)
     if reason is None:
         return []
+    if x.period != y.period and x.period != Period.LUMP_SUM:
+        px = vx * PART_TIME_SHARE if x.period in WORKING_TIME_PERIODS else vx
+        py = vy * PART_TIME_SHARE if y.period in WORKING_TIME_PERIODS else vy
+        if _bounded_disagreement(px, x.qualifier, py, y.qualifier, same_period=False) is None:
+            return []
     if x.period != y.period and _same(x.amount, y.amount):
         field = "period"
     elif x.qualifier != y.qualifier and _same(vx, vy):

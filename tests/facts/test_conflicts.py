@@ -98,6 +98,22 @@ def test_an_hourly_rate_within_a_monthly_cap_is_compatible(wage):
     assert not Conflict.objects.exists()
 
 
+def test_an_hourly_rate_over_a_monthly_cap_only_at_full_time_is_not_a_conflict(wage, settings):
+    settings.WAGE_HOURS_PER_DAY, settings.WAGE_DAYS_PER_MONTH = 8, 22
+    wage("20", "month", "at_most")
+    wage("0.20", "hour")  # 35.20 a month full-time, but 8.80 at a quarter of that
+
+    assert not Conflict.objects.exists()
+
+
+def test_an_hourly_rate_over_a_monthly_cap_even_part_time_conflicts(wage, settings):
+    settings.WAGE_HOURS_PER_DAY, settings.WAGE_DAYS_PER_MONTH = 8, 22
+    wage("27.09", "month", "at_most")
+    wage("7.25", "hour")  # 319 a month even at a quarter of full time
+
+    assert only_conflict().field == "amount"
+
+
 def test_same_figure_in_different_periods_is_compatible(wage, settings):
     settings.WAGE_HOURS_PER_DAY, settings.WAGE_DAYS_PER_MONTH = 8, 22
     wage("7.25", "hour")

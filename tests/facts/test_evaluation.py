@@ -35,9 +35,9 @@ def test_detector_finds_every_labelled_conflict_in_the_curated_fixtures():
     assert result.missed == set(), f"missed: {sorted(map(sorted, result.missed))}"
     assert result.recall == 1.0
     # Few false alarms: the pairs the labeller judged compatible that the detector still flags
-    # (a commenter's what-if figure, rates that clash with a monthly cap only at full-time
-    # hours) keep precision at 23/31 today; a detector change that adds noise fails here.
-    assert result.precision >= 0.74, f"false alarms: {sorted(map(sorted, result.false_alarms))}"
+    # (a commenter's what-if figure, PPI's "typically" against Scallan's "some") keep
+    # precision at 23/29 today; a detector change that adds noise fails here.
+    assert result.precision >= 0.79, f"false alarms: {sorted(map(sorted, result.false_alarms))}"
     for pair in result.found:  # and each on the field the labeller named
         assert result.labelled_fields[pair] in result.detected_fields[pair], sorted(pair)
 
