@@ -260,3 +260,15 @@ def test_pages_merge_published_and_retracted_claims_in_order(client, drive, orde
         seen += [c["id"] for c in body["results"]]
         url = body["next"]
     assert seen == expected
+
+
+@pytest.mark.postgres
+def test_public_page_is_read_per_status_on_postgresql(client, drive):
+    # An index on (status, published_at, id) cannot return two statuses in date order; one
+    # index-ordered LIMIT query per status, merged, keeps the first page from sorting the archive.
+    drive("published")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/api/claims/")
+    page_sql = queries.captured_queries[1]["sql"]
+    assert page_sql.count("UNION ALL") == 1
+    assert page_sql.count("LIMIT 21") == 3
