@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from claims.filters import MAX_ID, IdFilter
 from claims.graph import DISPUTED, build_graph, contracts_for_graph, timeline
 from claims.models import Appearance, Claim, Conflict, ContractRelation
 from tracker.api import error_responses
@@ -144,7 +145,7 @@ class TimelineView(APIView):
 
 class ConflictFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Conflict.Status.choices)
-    claim = django_filters.NumberFilter(method="filter_claim", label="A claim id, on either side of the conflict.")
+    claim = IdFilter(method="filter_claim", label="A claim id, on either side of the conflict.")
 
     class Meta:
         model = Conflict
@@ -157,6 +158,10 @@ class ConflictFilter(django_filters.FilterSet):
 class ConflictPagination(LimitOffsetPagination):
     default_limit = 50
     max_limit = 200
+
+    def get_offset(self, request):
+        # An offset past what the database can count is an empty page, not an overflow.
+        return min(super().get_offset(request), MAX_ID)
 
 
 class ConflictListView(generics.ListAPIView):

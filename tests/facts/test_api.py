@@ -187,6 +187,21 @@ def test_conflicts_filter_by_claim_on_either_side(conflicting, staff_client):
     assert staff_client.get("/api/conflicts/", {"claim": other_cap.pk}).json()["count"] == 1
 
 
+@pytest.mark.parametrize("claim", [str(2**64), "1.5", "-3"])
+def test_a_claim_id_out_of_range_is_a_400_naming_the_field(staff_client, claim):
+    response = staff_client.get("/api/conflicts/", {"claim": claim})
+
+    assert response.status_code == 400
+    assert "claim" in response.json()["fields"]
+
+
+def test_an_offset_past_the_end_is_an_empty_page(staff_client):
+    response = staff_client.get("/api/conflicts/", {"offset": str(10**30)})
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
 def test_unknown_status_filter_is_a_400(staff_client):
     assert staff_client.get("/api/conflicts/", {"status": "maybe"}).status_code == 400
 
