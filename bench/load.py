@@ -227,3 +227,18 @@ def worker_rss_mib(master_pid: int) -> list[float]:
         if match:
             sizes.append(int(match.group(1)) / 1024)
     return sorted(sizes)
+
+
+def drain(port: int, path: str, *, timeout: float = 180) -> float:
+    """Seconds until the server answers a cheap request again (its queue is empty)."""
+    started = time.perf_counter()
+    for _ in range(3):
+        conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        try:
+            conn.request("GET", path)
+            conn.getresponse().read()
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            conn.close()
+    return time.perf_counter() - started
