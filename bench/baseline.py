@@ -99,11 +99,7 @@ _ITEM = """json_build_object(
 
 _QUERY = """
 WITH page AS (
-    SELECT id, slug, text, kind, status, version, published_at, verdict_updated_at, claimant_id
-    FROM claims_claim
-    WHERE status IN ('published', 'retracted') {after}
-    ORDER BY published_at DESC, id DESC
-    LIMIT %(limit)s
+    {page}
 ), shown AS (
     SELECT * FROM page ORDER BY published_at DESC, id DESC LIMIT %(size)s
 ), s AS (
@@ -117,6 +113,20 @@ SELECT
         ORDER BY p.published_at DESC, p.id DESC) items)
 """
 _AFTER = "AND published_at <= %(at)s AND (published_at < %(at)s OR id < %(pk)s)"
+_COLUMNS = "id, slug, text, kind, status, version, published_at, verdict_updated_at, claimant_id"
+# SQLite: one scan over both public statuses.
+_PAGE_IN = f"""SELECT {_COLUMNS} FROM claims_claim
+    WHERE status IN ('published', 'retracted') {{after}}
+    ORDER BY published_at DESC, id DESC LIMIT %(limit)s"""
+# PostgreSQL: an index on (status, published_at, id) returns one status in date order, so each
+# status is read by its own index-ordered LIMIT and the two short lists are merged.
+_PAGE_PER_STATUS = f"""SELECT * FROM (
+        SELECT * FROM (SELECT {_COLUMNS} FROM claims_claim WHERE status = 'published' {{after}}
+                       ORDER BY published_at DESC, id DESC LIMIT %(limit)s) AS published
+        UNION ALL
+        SELECT * FROM (SELECT {_COLUMNS} FROM claims_claim WHERE status = 'retracted' {{after}}
+                       ORDER BY published_at DESC, id DESC LIMIT %(limit)s) AS retracted
+    ) AS public ORDER BY published_at DESC, id DESC LIMIT %(limit)s"""
 
 
 def _postgresql(with_cursor: bool) -> str:
@@ -137,7 +147,7 @@ def _postgresql(with_cursor: bool) -> str:
     }
     item = _ITEM.format(**parts, ts_published=ts("p.published_at"), ts_updated=ts("p.verdict_updated_at"))
     return _QUERY.format(
-        after=_AFTER if with_cursor else "",
+        page=_PAGE_PER_STATUS.format(after=_AFTER if with_cursor else ""),
         item=item,
         # As text: psycopg would parse json with the stdlib; orjson parses it faster.
         array_agg="COALESCE(json_agg(item ORDER BY published_at DESC, id DESC), '[]'::json)::text",
@@ -173,7 +183,7 @@ def _sqlite(with_cursor: bool) -> str:
     item = _ITEM.format(**parts, ts_published=ts("p.published_at"), ts_updated=ts("p.verdict_updated_at"))
     item = item.replace("json_build_object(", "json_object(")
     return _QUERY.format(
-        after=_AFTER if with_cursor else "",
+        page=_PAGE_IN.format(after=_AFTER if with_cursor else ""),
         item=item,
         array_agg="json_group_array(json(item))",
     )

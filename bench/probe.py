@@ -194,7 +194,7 @@ def explain(client, paths: dict[str, str]) -> dict[str, list[dict]]:
         plans[name] = []
         for query in ctx.captured_queries:
             sql = query["sql"]
-            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            if not sql.lstrip().lstrip("(").upper().startswith(("SELECT", "WITH")):
                 continue
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)

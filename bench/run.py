@@ -394,7 +394,7 @@ def _explain_summary(explain: dict) -> list[str]:
     for name, plans in explain.items():
         for item in plans:
             match = re.search(r"Execution Time: ([\d.]+) ms", item["plan"])
-            table = re.match(r'\s*SELECT "(\w+)"\.', item["sql"])
+            table = re.match(r'[\s(]*SELECT "(\w+)"\.', item["sql"])
             first = table.group(1) if table else "?"
             if item["sql"].lstrip().upper().startswith("WITH"):
                 first = "one query (baseline)"
