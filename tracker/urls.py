@@ -7,6 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from claims.feeds import VerdictsFeed
 from tracker import auth
 
+admin.site.site_header = "Claim tracker: the fact-checking desk"
+admin.site.site_title = "Claim tracker"
+admin.site.index_title = "Claims, reviews and verdicts"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("claims.urls")),
