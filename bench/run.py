@@ -313,15 +313,14 @@ def report(results: list[dict], args: argparse.Namespace, wrk: str | None, comma
         f"- Machine: {machine()['nproc']} CPUs ({machine()['cpu']}), {machine()['memory']} RAM; the server, "
         "the database and the load generator share it",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions(wrk).items()),
-        f"- Load average (1/5/15 min) at the start: {args.load_at_start}; at the end: "
-        f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())}. Other work on the machine during the run "
-        "inflates latencies and deflates throughput alike, for the feed and the baseline.",
+        "- Other work on the machine during a run (see each section's load average) inflates latencies and "
+        "deflates throughput alike, for the feed and the baseline.",
         f"- Archive: {args.claims:,} generated claims (bench/generate.py, seed 1)",
-        f"- Server: gunicorn, {args.workers} sync workers (one per CPU) on 127.0.0.1, DEBUG off, "
-        "throttling off (one client), persistent DB connections (CONN_MAX_AGE=60)",
-        f"- Closed loop: {'wrk' if wrk else 'Python client'} for {args.duration} s at {args.connections} "
-        f"connections. Fixed rate: {args.rate_fraction:.0%} of that scenario's closed-loop throughput for "
-        f"{args.rate_duration} s, latency measured from each request's scheduled time.",
+        "- Server: gunicorn sync workers (one per CPU) on 127.0.0.1, DEBUG off, throttling off (one client), "
+        "persistent DB connections (CONN_MAX_AGE=60)",
+        "- Closed loop: wrk (the Python client if wrk is missing) at a fixed number of connections for a fixed "
+        "time. Fixed rate: a share of that scenario's closed-loop throughput, latency measured from each "
+        "request's scheduled time (durations and shares in each section).",
         "",
     ]
     for result in results:
@@ -336,7 +335,9 @@ def _report_database(result: dict, args: argparse.Namespace) -> list[str]:
     lines = [
         f"## {title} {probe['server_version']}",
         "",
-        f"Run {result.get('date', '(date not recorded)')} UTC: `{result.get('command', 'python -m bench.run')}`.",
+        f"Run {result.get('date', '(date not recorded)')} UTC: `{result.get('command', 'python -m bench.run')}`; "
+        f"{result.get('settings', '')}"
+        + (f"; load average (1/5/15 min) at the start {result['load']}." if "load" in result else "."),
         "",
     ]
     if "generate_seconds" in result:
@@ -429,6 +430,7 @@ def _report_mode(mode: str, phase: dict, by_name: dict, args: argparse.Namespace
     lines = [
         f"### {explain}",
         "",
+        *([f"(From the run of {phase['from_run']} UTC.)", ""] if "from_run" in phase else []),
         "| scenario | HTTP | bytes | SQL queries | req/s | p50 ms | p99 ms | fixed rate req/s | p50 ms | p99 ms "
         "| non-2xx/3xx | errors | p50 ÷ baseline | req/s ÷ baseline | worker RSS after (MiB) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -578,7 +580,23 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"unknown database {kind!r}: use sqlite and/or postgres")
         result = bench_database(kind, args, wrk)
         if result:
-            result |= {"date": f"{datetime.now(UTC):%Y-%m-%d %H:%M}", "command": command, "claims": args.claims}
+            result |= {
+                "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
+                "command": command,
+                "claims": args.claims,
+                "load": f"{args.load_at_start}, at the end " + " / ".join(f"{x:.1f}" for x in os.getloadavg()),
+                "settings": (
+                    f"gunicorn {args.workers} sync workers; wrk {args.duration} s at {args.connections} connections; "
+                    f"fixed rate {args.rate_fraction:.0%} of wrk's req/s for {args.rate_duration} s"
+                ),
+            }
+            saved = OUT / f"result-{kind}.json"
+            if args.keep_other and saved.exists():
+                # Cache modes this run did not measure, from this database's previous run.
+                previous = orjson.loads(saved.read_bytes())
+                for mode, phase in previous.get("modes", {}).items():
+                    if mode not in result["modes"]:
+                        result["modes"][mode] = phase | {"from_run": previous.get("date", "an earlier run")}
             results.append(result)
             (OUT / f"result-{kind}.json").write_bytes(
                 orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
