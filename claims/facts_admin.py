@@ -26,7 +26,7 @@ from claims.figures import (
     propose_wage,
     propose_wage_in_context,
 )
-from claims.graph import build_graph, contracts_for_graph, render_svg, timeline
+from claims.graph import build_graph, graph_contracts, render_svg, timeline
 from claims.models import (
     Claim,
     Conflict,
@@ -236,11 +236,19 @@ class FactsPanelInline(admin.TabularInline):
         return super().get_queryset(request).none()
 
     def _panel(self, request, claim: Claim) -> dict:
-        conflicts = list(Conflict.objects.for_claims([claim.pk]).with_details().order_by("status", "id"))
         visible = claims_visible_in_admin(self.admin_site, request)
-        visible_ids = set(visible.values_list("pk", flat=True))
-        conflicts = [c for c in conflicts if {c.claim_a_id, c.claim_b_id} <= visible_ids]
-        graph = build_graph(list(contracts_for_graph(visible)))
+        conflicts = list(
+            Conflict.objects.for_claims([claim.pk])
+            .filter(claim_a__in=visible, claim_b__in=visible)
+            .with_details()
+            .order_by("status", "id")
+        )
+        # The claim's neighbourhood: relationships of the entities it names or links.
+        around = {e.pk for e in claim.entities.all()} | {claim.claimant_id}
+        contract = getattr(claim, "contract", None)
+        if contract is not None:
+            around |= {contract.engager_id, contract.engaged_id}
+        graph = build_graph(graph_contracts(visible, around=around)[0])
         return {
             "confirmed": [c for c in conflicts if c.status == Conflict.Status.CONFIRMED],
             "others": [c for c in conflicts if c.status != Conflict.Status.CONFIRMED],
@@ -293,7 +301,7 @@ class EntityGraphInline(admin.TabularInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         if obj is not None:
-            graph = build_graph(list(contracts_for_graph(claims_visible_in_admin(self.admin_site, request))))
+            graph = build_graph(graph_contracts(claims_visible_in_admin(self.admin_site, request), around=[obj.pk])[0])
             self.svg = mark_safe(  # render_svg escapes every text it draws
                 render_svg(
                     graph, focus_entity=obj.pk, link=lambda e: reverse("admin:claims_entity_change", args=[e.pk])
@@ -599,7 +607,7 @@ class ConflictAdmin(admin.ModelAdmin):
         )
 
     def graph_view(self, request):
-        graph = build_graph(list(contracts_for_graph(claims_visible_in_admin(self.admin_site, request))))
+        graph = build_graph(graph_contracts(claims_visible_in_admin(self.admin_site, request))[0])
         svg = render_svg(graph, link=lambda e: reverse("admin:claims_entity_change", args=[e.pk]))
         return self._page(
             request,

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims.filters import MAX_ID, IdFilter
-from claims.graph import DISPUTED, build_graph, contracts_for_graph, timeline
+from claims.graph import DISPUTED, GRAPH_LIMIT, GRAPH_MAX_LIMIT, build_graph, graph_contracts, timeline
 from claims.models import Appearance, Claim, Conflict, ContractRelation
 from tracker.api import error_responses
 
@@ -75,6 +75,22 @@ class GraphEdgeSerializer(serializers.Serializer):
 class GraphSerializer(serializers.Serializer):
     nodes = GraphNodeSerializer(many=True)
     edges = GraphEdgeSerializer(many=True)
+    truncated = serializers.BooleanField(
+        help_text="True when more relationships exist than `limit`: the newest are shown; narrow with `entity`."
+    )
+
+
+class GraphQuerySerializer(serializers.Serializer):
+    entity = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Only relationships in which this entity takes part."
+    )
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=GRAPH_MAX_LIMIT,
+        default=GRAPH_LIMIT,
+        help_text="How many relationships (contract claims) at most, newest first.",
+    )
 
 
 class TimelineItemSerializer(serializers.Serializer):
@@ -120,14 +136,21 @@ class EntityGraphView(APIView):
             "Nodes are entities; each edge is one (engager, engaged) pair with its status, dates and every "
             "claim (with appearances) behind it. Anonymous readers see only published claims."
         ),
-        responses={200: GraphSerializer},
+        parameters=[GraphQuerySerializer],
+        responses={200: GraphSerializer, **error_responses(400)},
         tags=["facts"],
     )
     def get(self, request):
-        graph = build_graph(list(contracts_for_graph(_visible_claims(request))))
+        params = GraphQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        entity = params.validated_data.get("entity")
+        contracts, truncated = graph_contracts(
+            _visible_claims(request), around=[entity] if entity else (), limit=params.validated_data["limit"]
+        )
+        graph = build_graph(contracts)
         for node in graph.nodes:
             node.layer = graph.layer[node.pk]
-        return Response(GraphSerializer({"nodes": graph.nodes, "edges": graph.edges}).data)
+        return Response(GraphSerializer({"nodes": graph.nodes, "edges": graph.edges, "truncated": truncated}).data)
 
 
 class TimelineView(APIView):

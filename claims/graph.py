@@ -8,15 +8,22 @@ serializes and the admin draws.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from claims.models import Appearance, Claim, ContractRelation, Entity, EventFact, KnowledgeFact
 
 DISPUTED = "disputed"
+
+# A graph is drawn and sent whole, so it is bounded: an archive of 100,000 claims would
+# otherwise make a 20 MB response and a worker holding gigabytes. Past the limit the newest
+# relationships are kept, and readers narrow the graph to the entities they care about.
+GRAPH_LIMIT = 500
+GRAPH_MAX_LIMIT = 2000
 
 
 def _with_appearances(prefix: str = "claim__") -> Prefetch:
@@ -33,6 +40,18 @@ def contracts_for_graph(claims: QuerySet[Claim]) -> QuerySet[ContractRelation]:
         .prefetch_related(_with_appearances())
         .order_by("claim_id")
     )
+
+
+def graph_contracts(
+    claims: QuerySet[Claim], *, around: Collection[int] = (), limit: int = GRAPH_LIMIT
+) -> tuple[list[ContractRelation], bool]:
+    """The newest `limit` contract facts of `claims` (those touching `around`, when given),
+    and whether more were left out. Two queries."""
+    contracts = contracts_for_graph(claims)
+    if around:
+        contracts = contracts.filter(Q(engager_id__in=around) | Q(engaged_id__in=around))
+    rows = list(contracts.order_by("-claim_id")[: limit + 1])
+    return rows[:limit], len(rows) > limit
 
 
 @dataclass

@@ -80,6 +80,33 @@ def test_anonymous_graph_shows_only_published_claims(people, make_claim):
     assert [(e["source"], e["target"]) for e in body["edges"]] == [(people["campaign"].pk, people["vendor"].pk)]
 
 
+def test_graph_is_bounded_to_the_newest_relationships(people, make_claim, staff_client):
+    claims = chain(people, make_claim)
+
+    body = staff_client.get("/api/entities/graph/", {"limit": 2}).json()
+
+    shown = {r["claim"]["id"] for e in body["edges"] for r in e["relations"]}
+    assert shown == {claims[-1].pk, claims[-2].pk}
+    assert body["truncated"] is True
+    assert staff_client.get("/api/entities/graph/").json()["truncated"] is False
+
+
+def test_graph_can_be_narrowed_to_one_entity(people, make_claim, staff_client):
+    chain(people, make_claim)
+
+    body = staff_client.get("/api/entities/graph/", {"entity": people["campaign"].pk}).json()
+
+    assert {(e["source"], e["target"]) for e in body["edges"]} == {(people["campaign"].pk, people["vendor"].pk)}
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 100000}, {"entity": "x"}, {"entity": str(2**64)}])
+def test_graph_parameters_out_of_range_are_a_400_naming_the_field(staff_client, params):
+    response = staff_client.get("/api/entities/graph/", params)
+
+    assert response.status_code == 400
+    assert set(params) <= set(response.json()["fields"])
+
+
 @pytest.mark.parametrize("n", [1, 4])
 def test_graph_query_count_is_fixed(people, make_claim, staff_client, django_assert_num_queries, n):
     chain(people, make_claim, n)
