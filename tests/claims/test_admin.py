@@ -152,11 +152,33 @@ def test_claim_changelist_shows_the_appearance_count_and_filters_by_document(cli
     AppearanceFactory(claim=appearance.claim, document=DocumentFactory())
     other = ClaimFactory()
     url = reverse("admin:claims_claim_changelist")
-    response = client.get(url, {"appearances__document__id__exact": appearance.document.pk})
+    response = client.get(url, {"document": appearance.document.pk})
     assert list(response.context["cl"].result_list) == [appearance.claim]
     assert response.context["cl"].result_list[0].appearance_count == 2
     response = client.get(url, {"q": "$7.25"})
     assert other not in response.context["cl"].result_list
+
+
+def test_claimant_and_document_filters_list_links_while_short_and_search_once_long(client, editor, settings):
+    from claims.admin import ClaimantFilter, DocumentFilter
+
+    hill = AppearanceFactory(document=DocumentFactory(title="The Hill story"), claim=ClaimFactory())
+    AppearanceFactory(document=DocumentFactory(title="VICE story"))
+    url = reverse("admin:claims_claim_changelist")
+
+    html = client.get(url).content.decode()
+    assert f'?claimant={hill.claim.claimant_id}"' in html and 'type="search" name="claimant"' not in html
+
+    ClaimantFilter.max_links = DocumentFilter.max_links = 1
+    try:
+        html = client.get(url).content.decode()
+        assert 'type="search" name="claimant"' in html and 'type="search" name="document"' in html
+        found = client.get(url, {"document": "hill"}).context["cl"].result_list
+        assert list(found) == [hill.claim]
+        found = client.get(url, {"claimant": hill.claim.claimant.name}).context["cl"].result_list
+        assert list(found) == [hill.claim]
+    finally:
+        ClaimantFilter.max_links = DocumentFilter.max_links = 30
 
 
 def test_claim_added_in_the_admin_with_a_pasted_quote_is_anchored(client, editor):
