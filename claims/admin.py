@@ -358,8 +358,10 @@ class DocumentFilter(ShortListOrSearchFilter):
     placeholder = "Title, outlet, file or id"
 
     def candidates(self, request):
-        return SourceDocument.objects.filter(Exists(Appearance.objects.filter(document=OuterRef("pk")))).order_by(
-            "source_file", "id"
+        return (
+            SourceDocument.objects.filter(Exists(Appearance.objects.filter(document=OuterRef("pk"))))
+            .only("id", "title", "source_file")  # not the text: a filter link needs only a name
+            .order_by("source_file", "id")
         )
 
     def matching(self, value):
@@ -381,6 +383,8 @@ class ClaimAdmin(ClaimWorkflowAdminMixin, admin.ModelAdmin):
     inlines = [AppearanceInline, *CLAIM_FACT_INLINES]
     list_display = ["short_text", "kind", "status", "claimant", "appearance_count"]
     list_filter = ["kind", "status", ClaimantFilter, DocumentFilter]
+    # "N results (M total)" costs a second count over the whole archive on every page.
+    show_full_result_count = False
     list_select_related = ["claimant"]
     search_fields = ["text", "slug", "appearances__exact"]
     autocomplete_fields = ["claimant", "entities"]
