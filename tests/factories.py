@@ -4,6 +4,7 @@ import hashlib
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
 from claims import anchoring
 from claims.models import Appearance, Claim, Entity, SourceDocument
@@ -74,3 +75,11 @@ class AppearanceFactory(factory.django.DjangoModelFactory):
     suffix = factory.LazyAttribute(lambda a: a.selector.suffix)
     start = factory.LazyAttribute(lambda a: a.selector.start)
     end = factory.LazyAttribute(lambda a: a.selector.end)
+
+
+def make_user(username: str, *groups: str, staff: bool = True, superuser: bool = False):
+    """A user in the named groups ("Editors", "Reviewers", created by migration)."""
+    user = UserFactory(username=username, is_staff=staff, is_superuser=superuser)
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user

@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from reviews import services
 from reviews.models import Rating
 from reviews.services import EvidenceInput
-from tests.factories import AppearanceFactory, UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Hashing test users' passwords with PBKDF2 would dominate these tests' run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def make_user(username: str, *groups: str, staff: bool = True, superuser: bool = False):
-    user = UserFactory(username=username, is_staff=staff, is_superuser=superuser)
-    for name in groups:
-        user.groups.add(Group.objects.get(name=name))
-    return user
+from tests.factories import AppearanceFactory, make_user
 
 
 @pytest.fixture

@@ -1,25 +1,11 @@
 """Users in each role and claims driven to each state, through the services themselves."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from reviews import services
 from reviews.models import Rating
 from reviews.services import EvidenceInput
-from tests.factories import AppearanceFactory, UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Every test here makes several users; the production hasher would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def make_user(username: str, *groups: str, staff: bool = True, superuser: bool = False):
-    user = UserFactory(username=username, is_staff=staff, is_superuser=superuser)
-    for name in groups:
-        user.groups.add(Group.objects.get(name=name))
-    return user
+from tests.factories import AppearanceFactory, make_user
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from django.utils import timezone
 from claims.models import Claim
 from reviews.agreement import KAPPA_UNDEFINED, agreement_report, cohen_kappa
 from reviews.models import Review
-from tests.factories import ClaimFactory
-from tests.reviews.conftest import make_user, rating
+from tests.factories import ClaimFactory, make_user
+from tests.reviews.conftest import rating
 
 
 def test_kappa_matches_the_textbook_example():

@@ -5,7 +5,8 @@ from claims.models import Claim
 from reviews import services
 from reviews.models import Review, Verdict
 from reviews.querysets import claims_assigned_to, claims_in_queue_of, claims_with_disagreement
-from tests.reviews.conftest import make_user, passage, rating
+from tests.factories import make_user
+from tests.reviews.conftest import passage, rating
 
 pytestmark = pytest.mark.django_db
 
