@@ -82,6 +82,25 @@ class SourceDocument(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("document-detail", args=[self.pk])
 
+    def anchor_drift(self) -> tuple[list[Appearance], list[Appearance]]:
+        """The previous version's appearances split into those found again in this text and
+        those orphaned by the change. Anchors stay on the version they were made in; this only
+        tells the desk which quotes the new text no longer contains."""
+        if self.previous_version_id is None:
+            return [], []
+        found, orphaned = [], []
+        for appearance in self.previous_version.appearances.select_related("claim").order_by("start"):
+            selector = anchoring.resolve(
+                self.text,
+                exact=appearance.exact,
+                prefix=appearance.prefix,
+                suffix=appearance.suffix,
+                start=appearance.start,
+                end=appearance.end,
+            )
+            (found if selector is not None else orphaned).append(appearance)
+        return found, orphaned
+
 
 class Claim(models.Model):
     """One checkable statement, written neutrally by an editor; never the verdict itself."""

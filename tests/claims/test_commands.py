@@ -58,6 +58,25 @@ def test_import_documents_reports_a_new_version(articles):
     assert SourceDocument.objects.filter(source_file="a.txt").count() == 2
 
 
+def test_a_new_version_reports_the_quotes_it_no_longer_contains(articles):
+    from claims.services import appearance_add
+    from tests.factories import ClaimFactory
+
+    run("import_documents", str(articles))
+    old = SourceDocument.objects.get(source_file="a.txt")
+    kept = appearance_add(claim=ClaimFactory(slug="pay-claim"), document=old, quote="$7.25 an hour")
+    appearance_add(claim=ClaimFactory(slug="knowledge-claim"), document=old, quote="didn’t know")
+    (articles / "a.txt").write_text(ARTICLE.replace("didn’t know", "knew"), encoding="utf-8")
+
+    out = run("import_documents", str(articles / "a.txt"))
+
+    assert "2 quotes anchored in the previous version: 1 found again in the new text, 1 no longer in it" in out
+    assert "orphaned: claim knowledge-claim: 'didn’t know'" in out
+    assert "pay-claim" not in out
+    kept.refresh_from_db()
+    assert kept.document == old  # anchors stay on the version they were made in
+
+
 def test_a_run_with_one_bad_file_writes_nothing_and_names_the_file(articles, tmp_path):
     bad = tmp_path / "zz_bad.txt"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")

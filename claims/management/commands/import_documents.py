@@ -54,6 +54,8 @@ class Command(BaseCommand):
                 if per_file:
                     label = result.status.replace("_", " ")
                     self.stdout.write(f"{label:<12} {path} -> document {result.document.pk}")
+                if result.status == "new_version" and verbosity >= 1:
+                    self._report_drift(result.document)
 
         counts = Counter(result.status for result in results)
         if verbosity >= 1:
@@ -63,6 +65,18 @@ class Command(BaseCommand):
                     f"{counts['unchanged']} unchanged, {counts['new_version']} new versions"
                 )
             )
+
+    def _report_drift(self, document) -> None:
+        found, orphaned = document.anchor_drift()
+        if not found and not orphaned:
+            return
+        self.stdout.write(
+            f"  {len(found) + len(orphaned)} quotes anchored in the previous version: {len(found)} found again "
+            f"in the new text, {len(orphaned)} no longer in it"
+        )
+        for appearance in orphaned:
+            quote = appearance.exact if len(appearance.exact) <= 60 else appearance.exact[:57] + "..."
+            self.stdout.write(self.style.WARNING(f"  orphaned: claim {appearance.claim.slug}: {quote!r}"))
 
     def _collect(self, paths: list[Path]) -> list[Path]:
         files: list[Path] = []
