@@ -24,3 +24,26 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# The desk's roles, as the migrations create them; modules override these where they need
+# a logged-in client instead.
+@pytest.fixture
+def editor(db):
+    from tests.factories import make_user
+
+    return make_user("editor", "Editors")
+
+
+@pytest.fixture
+def reviewer1(db):
+    from tests.factories import make_user
+
+    return make_user("reviewer1", "Reviewers")
+
+
+@pytest.fixture
+def reviewer2(db):
+    from tests.factories import make_user
+
+    return make_user("reviewer2", "Reviewers")

@@ -83,3 +83,10 @@ def make_user(username: str, *groups: str, staff: bool = True, superuser: bool =
     for name in groups:
         user.groups.add(Group.objects.get(name=name))
     return user
+
+
+def rating(slug: str):
+    """A step of the rating scale seeded by migration (reviews 0003)."""
+    from reviews.models import Rating
+
+    return Rating.objects.get(slug=slug)

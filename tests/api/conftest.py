@@ -6,24 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from reviews import services
-from reviews.models import Rating
 from reviews.services import EvidenceInput
-from tests.factories import AppearanceFactory, make_user
-
-
-@pytest.fixture
-def editor(db):
-    return make_user("editor", "Editors")
-
-
-@pytest.fixture
-def reviewer1(db):
-    return make_user("reviewer1", "Reviewers")
-
-
-@pytest.fixture
-def reviewer2(db):
-    return make_user("reviewer2", "Reviewers")
+from tests.factories import AppearanceFactory, make_user, rating
 
 
 @pytest.fixture
@@ -34,10 +18,6 @@ def admin_user(db):
 @pytest.fixture
 def client():
     return APIClient()
-
-
-def rating(slug: str) -> Rating:
-    return Rating.objects.get(slug=slug)
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ from django.core.cache import cache
 
 from claims import services as claim_services
 from reviews import services
-from tests.api.conftest import rating
-from tests.factories import AppearanceFactory
+from tests.factories import AppearanceFactory, rating
 
 pytestmark = pytest.mark.django_db
 

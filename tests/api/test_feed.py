@@ -194,7 +194,7 @@ def test_default_order_is_newest_first_and_updated_order_follows_corrections(cli
     second = drive("published")
     assert [c["id"] for c in client.get("/api/claims/").json()["results"]] == [second.pk, first.pk]
     from reviews import services
-    from tests.api.conftest import rating
+    from tests.factories import rating
 
     services.verdict_correct(claim=first, by=_editor(), rating=rating("false"), summary="No.", note="Wrong figure.")
     newest = client.get("/api/claims/", {"ordering": "-updated"}).json()["results"]

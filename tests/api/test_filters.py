@@ -8,8 +8,7 @@ import pytest
 from django.utils import timezone
 
 from reviews import services
-from tests.api.conftest import rating
-from tests.factories import AppearanceFactory, EntityFactory
+from tests.factories import AppearanceFactory, EntityFactory, rating
 
 pytestmark = pytest.mark.django_db
 

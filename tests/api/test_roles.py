@@ -9,8 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from reviews import services
-from tests.api.conftest import rating
-from tests.factories import EntityFactory
+from tests.factories import EntityFactory, rating
 
 pytestmark = pytest.mark.django_db
 

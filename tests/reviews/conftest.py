@@ -3,29 +3,13 @@
 import pytest
 
 from reviews import services
-from reviews.models import Rating
 from reviews.services import EvidenceInput
-from tests.factories import AppearanceFactory, make_user
-
-
-@pytest.fixture
-def editor(db):
-    return make_user("editor", "Editors")
+from tests.factories import AppearanceFactory, make_user, rating
 
 
 @pytest.fixture
 def editor2(db):
     return make_user("editor2", "Editors")
-
-
-@pytest.fixture
-def reviewer1(db):
-    return make_user("reviewer1", "Reviewers")
-
-
-@pytest.fixture
-def reviewer2(db):
-    return make_user("reviewer2", "Reviewers")
 
 
 @pytest.fixture
@@ -37,10 +21,6 @@ def reviewer3(db):
 def nobody(db):
     """A logged-in user without any group: the anonymous-equivalent role."""
     return make_user("nobody", staff=False)
-
-
-def rating(slug: str) -> Rating:
-    return Rating.objects.get(slug=slug)
 
 
 def passage(claim, quote: str = "$7.25 an hour", stance: str = "supports") -> EvidenceInput:

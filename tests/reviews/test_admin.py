@@ -8,8 +8,8 @@ from claims.models import Claim
 from reviews import services
 from reviews.models import Review, Transition, Verdict
 from tests.claims.test_admin import form_data
-from tests.factories import AppearanceFactory, make_user
-from tests.reviews.conftest import passage, rating
+from tests.factories import AppearanceFactory, make_user, rating
+from tests.reviews.conftest import passage
 
 pytestmark = pytest.mark.django_db
 

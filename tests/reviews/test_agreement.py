@@ -4,8 +4,7 @@ from django.utils import timezone
 from claims.models import Claim
 from reviews.agreement import KAPPA_UNDEFINED, agreement_report, cohen_kappa
 from reviews.models import Review
-from tests.factories import ClaimFactory, make_user
-from tests.reviews.conftest import rating
+from tests.factories import ClaimFactory, make_user, rating
 
 
 def test_kappa_matches_the_textbook_example():

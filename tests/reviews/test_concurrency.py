@@ -8,8 +8,8 @@ from claims.errors import TransitionNotAllowed
 from claims.models import Claim
 from reviews import services
 from reviews.models import Transition, Verdict
-from tests.factories import make_user
-from tests.reviews.conftest import passage, rating
+from tests.factories import make_user, rating
+from tests.reviews.conftest import passage
 
 # serialized_rollback: the flush after a transactional test would otherwise drop the
 # groups and the rating scale that migrations seed, for this test and the ones after it.

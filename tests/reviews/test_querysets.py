@@ -5,8 +5,8 @@ from claims.models import Claim
 from reviews import services
 from reviews.models import Review, Verdict
 from reviews.querysets import claims_assigned_to, claims_in_queue_of, claims_with_disagreement
-from tests.factories import make_user
-from tests.reviews.conftest import passage, rating
+from tests.factories import make_user, rating
+from tests.reviews.conftest import passage
 
 pytestmark = pytest.mark.django_db
 

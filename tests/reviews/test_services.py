@@ -8,8 +8,8 @@ from claims.models import Claim, Conflict
 from reviews import services
 from reviews.models import Assignment, Evidence, Review, Transition, Verdict
 from reviews.services import EvidenceInput
-from tests.factories import AppearanceFactory, ClaimFactory, make_user
-from tests.reviews.conftest import passage, rating
+from tests.factories import AppearanceFactory, ClaimFactory, make_user, rating
+from tests.reviews.conftest import passage
 
 pytestmark = pytest.mark.django_db
 
