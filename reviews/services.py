@@ -355,6 +355,21 @@ def _validate_conflicts(errors: dict, claim: Claim, cited_conflicts) -> list[Con
     return conflicts
 
 
+def _write_verdict(locked: Claim, *, by: AbstractBaseUser, cited_conflicts: Iterable[Conflict], **fields) -> Verdict:
+    """Write one new verdict version of a locked claim, in the caller's transaction.
+
+    Versions are only ever added: this is the one place a Verdict row is created, and
+    nothing updates one. The claim's verdict_updated_at follows, so the feed sees it.
+    """
+    verdict = Verdict(claim=locked, published_by=by, published_at=timezone.now(), **fields)
+    verdict.full_clean()
+    verdict._history_user = by
+    verdict.save()
+    verdict.cited_conflicts.set(cited_conflicts)
+    locked.verdict_updated_at = verdict.published_at
+    return verdict
+
+
 def claim_publish(
     *,
     claim: Claim,
@@ -381,23 +396,18 @@ def claim_publish(
         conflicts = _validate_conflicts(errors, locked, cited_conflicts)
         if errors:
             raise ValidationError(errors)
-        now = timezone.now()
-        verdict = Verdict(
-            claim=locked,
+        verdict = _write_verdict(
+            locked,
+            by=by,
+            cited_conflicts=conflicts,
             version=1,
             kind=Verdict.Kind.ORIGINAL,
             rating=rating,
             summary=summary.strip(),
             resolution=(resolution or "").strip(),
-            published_by=by,
-            published_at=now,
         )
-        verdict.full_clean()
-        verdict._history_user = by
-        verdict.save()
-        verdict.cited_conflicts.set(conflicts)
+        now = verdict.published_at
         locked.published_at = now
-        locked.verdict_updated_at = now
         _move(locked, Status.PUBLISHED, by=by, note=f"Published: {rating}", at=now)
     _sync(claim, locked)
     return verdict
@@ -425,24 +435,24 @@ def verdict_correct(
         if errors:
             raise ValidationError(errors)
         previous = _latest_verdict(locked)
-        now = timezone.now()
-        verdict = Verdict(
-            claim=locked,
+        verdict = _write_verdict(
+            locked,
+            by=by,
+            cited_conflicts=previous.cited_conflicts.all(),
             version=previous.version + 1,
             kind=Verdict.Kind.CORRECTION,
             rating=rating,
             summary=summary.strip(),
             resolution=previous.resolution,
             correction_note=note.strip(),
-            published_by=by,
-            published_at=now,
         )
-        verdict.full_clean()
-        verdict._history_user = by
-        verdict.save()
-        verdict.cited_conflicts.set(previous.cited_conflicts.all())
-        locked.verdict_updated_at = now
-        _move(locked, Status.PUBLISHED, by=by, note=f"Correction (v{verdict.version}): {note.strip()}", at=now)
+        _move(
+            locked,
+            Status.PUBLISHED,
+            by=by,
+            note=f"Correction (v{verdict.version}): {note.strip()}",
+            at=verdict.published_at,
+        )
     _sync(claim, locked)
     return verdict
 
@@ -463,24 +473,18 @@ def verdict_retract(*, claim: Claim, by: AbstractBaseUser, reason: str, expected
         if errors:
             raise ValidationError(errors)
         previous = _latest_verdict(locked)
-        now = timezone.now()
-        verdict = Verdict(
-            claim=locked,
+        verdict = _write_verdict(
+            locked,
+            by=by,
+            cited_conflicts=previous.cited_conflicts.all(),
             version=previous.version + 1,
             kind=Verdict.Kind.RETRACTION,
             rating=previous.rating,
             summary=previous.summary,
             resolution=previous.resolution,
             correction_note=reason.strip(),
-            published_by=by,
-            published_at=now,
         )
-        verdict.full_clean()
-        verdict._history_user = by
-        verdict.save()
-        verdict.cited_conflicts.set(previous.cited_conflicts.all())
-        locked.verdict_updated_at = now
-        _move(locked, Status.RETRACTED, by=by, note=reason.strip(), at=now)
+        _move(locked, Status.RETRACTED, by=by, note=reason.strip(), at=verdict.published_at)
     _sync(claim, locked)
     return verdict
 
