@@ -55,6 +55,19 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class ReadOnlyAdminMixin:
+    """Records the workflow writes; the admin only shows them (and their history)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -500,7 +513,7 @@ class ReviewAdmin(HistoryAdmin):
 
 
 @admin.register(Verdict)
-class VerdictAdmin(HistoryAdmin):
+class VerdictAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     """Verdict versions, read-only: corrections and retractions are new versions made by the workflow."""
 
     list_display = ["claim_text", "version", "kind", "rating", "published_by", "published_at"]
@@ -521,22 +534,13 @@ class VerdictAdmin(HistoryAdmin):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     @admin.display(description="claim", ordering="claim__text")
     def claim_text(self, obj) -> str:
         return format_html('<a href="{}">{}</a>', reverse("admin:claims_claim_change", args=[obj.claim_id]), obj.claim)
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(HistoryAdmin):
+class EvidenceAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     """Evidence items, read-only (written with their review), under the blind-review rule."""
 
     list_display = ["review", "stance", "document", "exact", "url"]
@@ -549,18 +553,9 @@ class EvidenceAdmin(HistoryAdmin):
         visible = Review.objects.visible_to(request.user).values("pk")
         return super().get_queryset(request).filter(review__in=visible)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Assignment)
-class AssignmentAdmin(HistoryAdmin):
+class AssignmentAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     """Who was asked to review what; changed only by assigning, reassigning or sending back."""
 
     list_display = ["claim", "reviewer", "assigned_by", "assigned_at", "active"]
@@ -573,15 +568,6 @@ class AssignmentAdmin(HistoryAdmin):
         queryset = super().get_queryset(request)
         return queryset if is_editor(request.user) else queryset.filter(reviewer=request.user)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Rating)
 class RatingAdmin(HistoryAdmin):
@@ -593,7 +579,7 @@ class RatingAdmin(HistoryAdmin):
 
 
 @admin.register(Transition)
-class TransitionAdmin(admin.ModelAdmin):
+class TransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The whole desk's transition log, newest first."""
 
     list_display = ["at", "claim", "from_status", "to_status", "by", "note"]
@@ -607,12 +593,3 @@ class TransitionAdmin(admin.ModelAdmin):
         if is_editor(request.user):
             return queryset
         return queryset.filter(claim__in=claims_assigned_to(request.user, Claim.objects.all()))
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
