@@ -215,17 +215,24 @@ class EventFactInline(FactInline):
     fields = [("actor", "action", "recipient"), "object", "occurred_on"]
 
 
-class FactsPanelInline(admin.TabularInline):
+class DisplayInline(admin.TabularInline):
+    """An inline used only to draw something on a change page: it has no form rows.
+
+    Inline instances are made per request, so per-request state on them is safe."""
+
+    fields: list[str] = []
+    max_num = 0
+    extra = 0
+    can_delete = False
+
+
+class FactsPanelInline(DisplayInline):
     """Not a form: the claim's conflicts (either side) and the relationship graph, drawn on the claim page."""
 
     model = Conflict
     fk_name = "claim_a"
     template = "admin/claims/facts/claim_panel.html"
     verbose_name_plural = "conflicts and relationships"
-    fields: list[str] = []
-    max_num = 0
-    extra = 0
-    can_delete = False
     panel: dict = {}
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -286,17 +293,13 @@ CLAIM_FACT_INLINES = [
 ]
 
 
-class EntityGraphInline(admin.TabularInline):
+class EntityGraphInline(DisplayInline):
     """Not a form: the relationship graph drawn on the entity page, this entity outlined."""
 
     model = ContractRelation
     fk_name = "engager"
     template = "admin/claims/facts/entity_graph.html"
     verbose_name_plural = "relationships"
-    fields: list[str] = []
-    max_num = 0
-    extra = 0
-    can_delete = False
     svg = ""
 
     def get_formset(self, request, obj=None, **kwargs):
