@@ -38,6 +38,10 @@ class Selector:
     start: int
     end: int
 
+    def fields(self) -> dict:
+        """The selector as the model fields that store it (Appearance, Evidence)."""
+        return {"exact": self.exact, "prefix": self.prefix, "suffix": self.suffix, "start": self.start, "end": self.end}
+
     def as_w3c(self) -> list[dict]:
         return [
             {"type": "TextQuoteSelector", "exact": self.exact, "prefix": self.prefix, "suffix": self.suffix},

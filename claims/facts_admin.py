@@ -225,6 +225,18 @@ class DisplayInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 class FactsPanelInline(DisplayInline):
     """Not a form: the claim's conflicts (either side) and the relationship graph, drawn on the claim page."""
@@ -238,9 +250,6 @@ class FactsPanelInline(DisplayInline):
     def get_formset(self, request, obj=None, **kwargs):
         self.panel = self._panel(request, obj) if obj is not None else {}
         return super().get_formset(request, obj, **kwargs)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
 
     def _panel(self, request, claim: Claim) -> dict:
         visible = claims_visible_in_admin(self.admin_site, request)
@@ -269,15 +278,6 @@ class FactsPanelInline(DisplayInline):
             ),
             "timeline_url": reverse("admin:claims_conflict_timeline"),
         }
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("claims.view_claim")
@@ -311,18 +311,6 @@ class EntityGraphInline(DisplayInline):
                 )
             )
         return super().get_formset(request, obj, **kwargs)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm("claims.view_entity")

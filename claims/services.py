@@ -321,15 +321,7 @@ def appearance_add(
     with transaction.atomic():
         # Serialise anchoring on one claim, so the duplicate-span check below stays true.
         Claim.objects.select_for_update().filter(pk=claim.pk).first()
-        appearance = Appearance(
-            claim=claim,
-            document=document,
-            exact=selector.exact,
-            prefix=selector.prefix,
-            suffix=selector.suffix,
-            start=selector.start,
-            end=selector.end,
-        )
+        appearance = Appearance(claim=claim, document=document, **selector.fields())
         try:
             appearance.full_clean()
         except ValidationError as exc:

@@ -165,15 +165,7 @@ def _build_evidence(item: EvidenceInput) -> Evidence:
         selector = anchoring.find_quote(
             document.text, item.quote, prefix=item.prefix, suffix=item.suffix, occurrence=item.occurrence
         )
-    return Evidence(
-        stance=item.stance,
-        document=document,
-        exact=selector.exact,
-        prefix=selector.prefix,
-        suffix=selector.suffix,
-        start=selector.start,
-        end=selector.end,
-    )
+    return Evidence(stance=item.stance, document=document, **selector.fields())
 
 
 def _deactivate(assignments: Sequence[Assignment], *, by) -> None:
