@@ -6,7 +6,7 @@ serializes the result with orjson. That is about as little work as this page can
 this machine, which makes it the yardstick for /api/claims/. It serves the default ordering
 (-published) with an optional forward cursor, and is mounted only by bench.urls.
 
-The JSON is the feed's (claims.feed.represent_claims), key for key; tests/bench checks that
+The JSON is the feed's (api.feed.represent_claims), key for key; tests/bench checks that
 the two agree on the same data.
 """
 

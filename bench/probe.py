@@ -37,7 +37,7 @@ class Scenario:
 
 
 def feed_cursor(published_at, claim_id: int) -> str:
-    """The feed's cursor for "after this row" in its default ordering (see tracker.api)."""
+    """The feed's cursor for "after this row" in its default ordering (see api.base)."""
     import orjson
 
     token = orjson.dumps({"t": published_at.isoformat(), "i": claim_id, "r": False})

@@ -16,9 +16,8 @@ from django.utils.safestring import mark_safe
 
 from claims import services
 from claims.errors import ServiceError
-from claims.facts_admin import CLAIM_FACT_INLINES, EntityGraphInline  # structured facts, conflicts, graph
+from claims.facts.admin import CLAIM_FACT_INLINES, EntityGraphInline  # structured facts, conflicts, graph
 from claims.models import Appearance, Claim, Entity, SourceDocument
-from reviews.admin import ClaimWorkflowAdminMixin  # workflow buttons, inlines, history, queue filters
 
 
 def _adopt(obj, saved) -> None:
@@ -377,9 +376,12 @@ class DocumentFilter(ShortListOrSearchFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(ClaimWorkflowAdminMixin, admin.ModelAdmin):
+class ClaimAdmin(admin.ModelAdmin):
+    """The claim pages. The reviews app re-registers Claim with its workflow added on top
+    (reviews/admin.py), so this app knows nothing of reviews."""
+
     form = ClaimForm
-    # Other apps add their inlines here (workflow, structured facts): keep it a plain list.
+    # Other apps add their inlines here (structured facts; the workflow adds its own): keep it a plain list.
     inlines = [AppearanceInline, *CLAIM_FACT_INLINES]
     list_display = ["short_text", "kind", "status", "claimant", "appearance_count"]
     list_filter = ["kind", "status", ClaimantFilter, DocumentFilter]

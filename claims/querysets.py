@@ -42,33 +42,3 @@ class ClaimQuerySet(models.QuerySet):
                 "appearances", queryset=Appearance.objects.select_related("document").order_by("document_id", "start")
             ),
         )
-
-
-class ConflictQuerySet(models.QuerySet):
-    def open(self) -> ConflictQuerySet:
-        """Conflicts nobody has triaged yet."""
-        return self.filter(status="open")
-
-    def confirmed(self) -> ConflictQuerySet:
-        """Conflicts an editor confirmed: the ones shown on claims and citable by verdicts."""
-        return self.filter(status="confirmed")
-
-    def for_claims(self, ids) -> ConflictQuerySet:
-        """Conflicts in which any of the given claim ids takes part, on either side."""
-        ids = list(ids)
-        return self.filter(models.Q(claim_a_id__in=ids) | models.Q(claim_b_id__in=ids))
-
-    def between_published(self) -> ConflictQuerySet:
-        """Conflicts whose two claims are both public."""
-        public = ["published", "retracted"]
-        return self.filter(claim_a__status__in=public, claim_b__status__in=public)
-
-    def visible_to(self, user) -> ConflictQuerySet:
-        """Staff see every conflict; everyone else only confirmed ones between published claims."""
-        if user is not None and user.is_authenticated and user.is_staff:
-            return self
-        return self.confirmed().between_published()
-
-    def with_details(self) -> ConflictQuerySet:
-        """The two claims (with claimants) and the triaging user, in one query."""
-        return self.select_related("claim_a__claimant", "claim_b__claimant", "triaged_by")

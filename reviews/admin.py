@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from claims.admin import ClaimAdmin
 from claims.errors import ServiceError
 from claims.models import Claim, Conflict, SourceDocument
 from reviews import services
@@ -366,6 +367,16 @@ class ClaimWorkflowAdminMixin(HistoryAdmin):
             "disagreement": claims_with_disagreement(Claim.objects.filter(pk=claim.pk)).exists(),
         }
         return TemplateResponse(request, "admin/reviews/claim_transition.html", context)
+
+
+# The claim admin of the claims app, with the workflow on top: re-registered, so that claims
+# never imports reviews.
+class WorkflowClaimAdmin(ClaimWorkflowAdminMixin, ClaimAdmin):
+    pass
+
+
+admin.site.unregister(Claim)
+admin.site.register(Claim, WorkflowClaimAdmin)
 
 
 # --- Reviews and the review form -----------------------------------------------------------

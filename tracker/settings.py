@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "simple_history",
     "claims",
     "reviews",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -219,8 +220,8 @@ REST_FRAMEWORK = {
         "user": env_str("THROTTLE_USER", "3000/minute"),
     },
     "UNICODE_JSON": True,
-    "EXCEPTION_HANDLER": "tracker.api.exception_handler",
-    "DEFAULT_RENDERER_CLASSES": ["tracker.api.ORJSONRenderer"],
+    "EXCEPTION_HANDLER": "api.base.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["api.base.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
 }
 # How long a rendered API page stays in the cache. Keys include the feed's fingerprint,

@@ -89,7 +89,7 @@ def test_anonymous_write_is_401(client):
 
 
 def test_server_errors_are_json_under_api(client, monkeypatch):
-    from claims import feed
+    from api import feed
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from api.serializers import ClaimOutSerializer, DocumentDetailOutSerializer, DocumentOutSerializer
 from claims.models import Conflict
-from claims.serializers import ClaimOutSerializer, DocumentDetailOutSerializer, DocumentOutSerializer
 from tests.factories import AppearanceFactory, EntityFactory
 
 pytestmark = pytest.mark.django_db

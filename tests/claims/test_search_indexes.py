@@ -4,7 +4,7 @@ import pytest
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 
-from claims.filters import SEARCH_CONFIG
+from api.filters import SEARCH_CONFIG
 from claims.models import Appearance, Claim
 from reviews.models import Verdict
 

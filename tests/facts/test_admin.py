@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from claims.facts import contract_set, knowledge_set, wage_set
+from claims.facts.services import contract_set, knowledge_set, wage_set
 from claims.models import Conflict, WageFigure
 from tests.claims.test_admin import form_data
 from tests.factories import AppearanceFactory, UserFactory

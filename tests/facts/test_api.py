@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from rest_framework.test import APIClient
 
-from claims.facts import conflict_confirm, contract_set, event_set, knowledge_set, wage_set
+from claims.facts.services import conflict_confirm, contract_set, event_set, knowledge_set, wage_set
 from claims.models import Claim, Conflict
 from tests.factories import AppearanceFactory, UserFactory
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from claims.errors import NotPermitted, TransitionNotAllowed
-from claims.facts import (
+from claims.facts.services import (
     conflict_confirm,
     conflict_dismiss,
     conflict_reopen,

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from claims.facts import FACT_MODELS
+from claims.facts.services import FACT_MODELS
 from claims.management.commands.evaluate_conflicts import evaluate
 from claims.models import Conflict
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from claims.errors import NotPermitted
-from claims.facts import contract_set, event_set, knowledge_set, quantity_set, structure_set, wage_set
+from claims.facts.services import contract_set, event_set, knowledge_set, quantity_set, structure_set, wage_set
 from claims.models import Conflict, ContractRelation, KnowledgeFact, WageFigure
 from tests.factories import UserFactory
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from claims.figures import (
+from claims.facts.figures import (
     ConversionError,
     convert,
     converted_figures,

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from claims.facts import contract_set
-from claims.graph import build_graph, contracts_for_graph, render_svg
+from claims.facts.graph import build_graph, contracts_for_graph, render_svg
+from claims.facts.services import contract_set
 from claims.models import Claim
 
 pytestmark = pytest.mark.django_db

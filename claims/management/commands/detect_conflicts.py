@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from claims.facts import detect_all
+from claims.facts.services import detect_all
 from claims.models import Conflict
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims import conflicts
+from claims.facts import conflicts
 from claims.models import Claim
 
 # The fixture names some fields as the article does; the models name them more precisely.

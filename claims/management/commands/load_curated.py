@@ -87,7 +87,7 @@ class Command(BaseCommand):
             present = [block for block in STRUCTURED_BLOCKS if item.get(block)]
             if not present:
                 continue
-            from claims.facts import structure_set
+            from claims.facts.services import structure_set
 
             for block in present:
                 try:

@@ -1,7 +1,7 @@
 """The claims API: the public feed (claims, documents, ClaimReview) and the desk's claim edits.
 
-Reads go through claims.feed (a fixed set of `.values()` queries, orjson) behind a
-conditional-request check that costs one query (claims.feed.fingerprint) and an optional
+Reads go through api.feed (a fixed set of `.values()` queries, orjson) behind a
+conditional-request check that costs one query (api.feed.fingerprint) and an optional
 response cache keyed by the same fingerprint, so any write invalidates it at once.
 Writes validate with a serializer and call one service in claims.services.
 """
@@ -21,19 +21,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, generics, serializers
 from rest_framework.pagination import CursorPagination
 
-from claims import claimreview, feed, services
-from claims.filters import MAX_ID, ClaimFilter, DocumentFilter
-from claims.models import Claim, SourceDocument
-from claims.serializers import (
-    AppearanceOutWriteSerializer,
-    AppearanceWriteSerializer,
-    ClaimOutSerializer,
-    ClaimUpdateSerializer,
-    ClaimWriteSerializer,
-    DocumentDetailOutSerializer,
-    DocumentOutSerializer,
-)
-from tracker.api import (
+from api import claimreview, feed
+from api.base import (
     FeedCursorPagination,
     JSONLDRenderer,
     ORJSONRenderer,
@@ -47,6 +36,18 @@ from tracker.api import (
     not_modified,
     not_modified_response,
 )
+from api.filters import MAX_ID, ClaimFilter, DocumentFilter
+from api.serializers import (
+    AppearanceOutWriteSerializer,
+    AppearanceWriteSerializer,
+    ClaimOutSerializer,
+    ClaimUpdateSerializer,
+    ClaimWriteSerializer,
+    DocumentDetailOutSerializer,
+    DocumentOutSerializer,
+)
+from claims import services
+from claims.models import Claim, SourceDocument
 
 CONDITIONAL_PARAMETERS = [
     OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="An ETag you hold."),

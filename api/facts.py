@@ -15,10 +15,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims.filters import MAX_ID, IdFilter
-from claims.graph import DISPUTED, GRAPH_LIMIT, GRAPH_MAX_LIMIT, build_graph, graph_contracts, timeline
+from api.base import error_responses
+from api.filters import MAX_ID, IdFilter
+from claims.facts.graph import DISPUTED, GRAPH_LIMIT, GRAPH_MAX_LIMIT, build_graph, graph_contracts, timeline
 from claims.models import Appearance, Claim, Conflict, ContractRelation
-from tracker.api import error_responses
 
 # --- Serializers ------------------------------------------------------------------------------
 

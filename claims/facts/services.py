@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from claims import conflicts
 from claims.errors import NotPermitted, TransitionNotAllowed
+from claims.facts import conflicts
 from claims.models import (
     Claim,
     Conflict,

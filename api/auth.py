@@ -10,7 +10,7 @@ from knox import views as knox_views
 from rest_framework import serializers
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 
-from tracker.api import error_responses
+from api.base import error_responses
 
 _TokenSerializer = inline_serializer(
     "ApiToken",

@@ -1,4 +1,4 @@
-"""schema.org ClaimReview (JSON-LD) from the feed's claim dicts (claims.feed).
+"""schema.org ClaimReview (JSON-LD) from the feed's claim dicts (api.feed).
 
 Strict in what we publish:
 - `reviewRating` always carries `alternateName` (the verdict in words). `ratingValue`,
@@ -61,7 +61,7 @@ def _creative_work(appearance: dict) -> dict:
 
 
 def claim_review(claim: dict, *, context: bool = True) -> dict:
-    """One ClaimReview for a claim with a verdict (a dict from claims.feed.represent_claims)."""
+    """One ClaimReview for a claim with a verdict (a dict from api.feed.represent_claims)."""
     verdict = claim["verdict"]
     # One CreativeWork per source document, however often the claim appears in it.
     works, seen = [], set()

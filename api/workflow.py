@@ -10,12 +10,10 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims.models import Claim
-from claims.serializers import ClaimOutSerializer
-from claims.views import ApiView, claim_written_response, expected_version
-from reviews import services
-from reviews.agreement import agreement_report
-from reviews.serializers import (
+from api.base import dumps, error_responses
+from api.claims import ApiView, claim_written_response, expected_version
+from api.serializers import ClaimOutSerializer
+from api.workflow_serializers import (
     AssignSerializer,
     CorrectSerializer,
     NoteSerializer,
@@ -24,7 +22,9 @@ from reviews.serializers import (
     ReviewOutSerializer,
     ReviewSerializer,
 )
-from tracker.api import dumps, error_responses
+from claims.models import Claim
+from reviews import services
+from reviews.agreement import agreement_report
 
 IF_MATCH_NOTE = "Send If-Match with the claim's ETag to make sure nobody changed it since you loaded it (412)."
 

@@ -16,9 +16,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from claims import facts
 from claims.errors import ServiceError
-from claims.figures import (
+from claims.facts import services as facts
+from claims.facts.figures import (
     ConversionError,
     convert,
     converted_figures,
@@ -26,7 +26,7 @@ from claims.figures import (
     propose_wage,
     propose_wage_in_context,
 )
-from claims.graph import build_graph, graph_contracts, render_svg, timeline
+from claims.facts.graph import build_graph, graph_contracts, render_svg, timeline
 from claims.models import (
     Claim,
     Conflict,

@@ -1,6 +1,6 @@
 """Serializers: the output shapes for the OpenAPI schema, and validation of write input.
 
-The feed itself is built by claims.feed as plain dicts (see there why); the output
+The feed itself is built by api.feed as plain dicts (see there why); the output
 serializers here only describe that shape, and a test checks every key agrees.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.base import StrictSerializerMixin
 from claims.models import Claim, Entity, SourceDocument
 from reviews.models import Evidence, Verdict
-from tracker.api import StrictSerializerMixin
 
-# --- Output (documentation of claims.feed's dicts) ---------------------------------------
+# --- Output (documentation of api.feed's dicts) ---------------------------------------
 
 
 class EntityOutSerializer(serializers.Serializer):

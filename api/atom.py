@@ -6,8 +6,8 @@ from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
 from django.utils.feedgenerator import Atom1Feed
 
-from claims.claimreview import public_url
-from claims.feed import PUBLIC_STATUSES
+from api.claimreview import public_url
+from api.feed import PUBLIC_STATUSES
 from reviews.models import Verdict
 
 ITEMS = 50

@@ -46,7 +46,7 @@ from itertools import combinations
 
 from django.db.models import Q
 
-from claims.figures import convert
+from claims.facts.figures import convert
 from claims.models import (
     Claim,
     Conflict,

@@ -8,7 +8,7 @@ claim id (claimants ride along with the page query):
     2. entities          3. appearances + documents     4. verdicts + ratings (+ the scale)
     5. evidence of the submitted reviews behind published verdicts     6. confirmed conflicts
 
-then assembled in Python and rendered with orjson. `claims.serializers` describes the same
+then assembled in Python and rendered with orjson. `api.serializers` describes the same
 shape for the OpenAPI schema; tests check the two agree.
 
 What is never here: reviewers, their ratings and rationales (blind review), and evidence

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from api.base import StrictSerializerMixin
 from claims.models import Conflict, SourceDocument
 from reviews.models import Evidence, Rating
 from reviews.services import EvidenceInput
-from tracker.api import StrictSerializerMixin
 
 
 def _rating_field(**kwargs) -> serializers.SlugRelatedField:
