@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from claims import anchoring
@@ -214,6 +215,48 @@ class Appearance(models.Model):
         return (doc.published_on is None, doc.published_on or doc.imported_at.date(), doc.pk, appearance.start)
 
 
+class Change(models.Model):
+    """One write that something outside the desk can see, in commit order: the change log.
+
+    Written by claims.changelog.record() inside the write's own transaction, one row per claim
+    the write touches. `position` is the reader's clock: see claims/changelog.py for why a
+    reader can never see position N+1 while a transaction that will get N can still commit.
+    """
+
+    class Kind(models.TextChoices):
+        CLAIM = "claim", "Claim edited"
+        APPEARANCE = "appearance", "Appearance added, moved or removed"
+        DOCUMENT = "document", "Source document changed"
+        ENTITY = "entity", "Entity renamed"
+        FACT = "fact", "Structured fact changed"
+        CONFLICT = "conflict", "Conflict triaged"
+        STATUS = "status", "Workflow status changed"
+        PUBLISHED = "published", "Verdict published"
+        CORRECTED = "corrected", "Verdict corrected"
+        RETRACTED = "retracted", "Verdict retracted"
+
+    position = models.BigAutoField(primary_key=True)
+    # No foreign key: the log outlives what it speaks of (a deleted or merged claim).
+    claim_id = models.BigIntegerField(db_index=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The claim's workflow status after the write, and whether the public could see the claim
+    # before and after it: a claim leaving the public view is an event of its own.
+    status = models.CharField(max_length=20, choices=Claim.Status.choices)
+    public_before = models.BooleanField()
+    public_after = models.BooleanField()
+    detail = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position"]
+        indexes = [
+            models.Index(fields=["claim_id", "position"], name="change_claim_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.position} {self.kind} claim {self.claim_id}"
+
+
 # The structured facts and conflicts live in claims/facts/; importing them here registers them
 # with the `claims` app (their app label) when Django loads this module.
 from claims.facts.models import (  # noqa: E402
@@ -235,6 +278,7 @@ from claims.facts.models import (  # noqa: E402
 __all__ = [
     "FACT_AMOUNT_LIMIT",
     "Appearance",
+    "Change",
     "Claim",
     "Conflict",
     "ContractRelation",

@@ -5,6 +5,10 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Prefetch
 
+# The statuses whose verdict the public sees (a retracted claim stays public, marked retracted).
+# Defined once here; everything else reads it from this module or through `.published()`.
+PUBLIC_STATUSES = ("published", "retracted")
+
 
 class EntityQuerySet(models.QuerySet):
     pass
@@ -24,7 +28,7 @@ class AppearanceQuerySet(models.QuerySet):
 class ClaimQuerySet(models.QuerySet):
     def published(self) -> ClaimQuerySet:
         """Claims whose verdict is public (retracted ones stay public, marked as retracted)."""
-        return self.filter(status__in=["published", "retracted"])
+        return self.filter(status__in=PUBLIC_STATUSES)
 
     def visible_to(self, user) -> ClaimQuerySet:
         """Staff see every claim; everyone else sees published ones only."""

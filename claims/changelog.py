@@ -1,0 +1,74 @@
+"""The change log: every write that something public (or visible to a role) shows, in commit order.
+
+Readers (GET /api/changes/, webhooks, ETags) follow `Change.position`. The promise they rely on:
+**no reader ever sees position N+1 while a transaction that will get position N can still
+commit.** A plain sequence does not keep it: ids are handed out at insert time, so a
+transaction that inserts early and commits late publishes a lower position after a reader
+has moved past it, and that change is skipped for good.
+
+How it is kept:
+- PostgreSQL: record() first takes a transaction-level advisory lock (`pg_advisory_xact_lock`)
+  and only then inserts. The lock is held until the transaction ends, so the next writer
+  draws its position only after this one has committed or rolled back: positions become
+  visible in the order they were drawn. The cost is that writes to the log are serialized
+  from their first log row to their commit; the services are short, one transaction each,
+  and take the lock as their last step where they can. The alternative, exposing only
+  positions below the snapshot's xmin horizon, leaves writers free but delays every reader
+  behind the oldest open transaction of the whole database (a long report holds everyone
+  back) and needs txid bookkeeping per row; the lock is simpler to reason about and to test.
+- SQLite: a write transaction holds the database's single write lock until it commits, so
+  positions are already drawn and committed in the same order.
+
+A rolled-back transaction leaves a gap in positions; readers must not read gaps as loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+
+from claims.models import Change, Claim
+from claims.querysets import PUBLIC_STATUSES
+
+# Any constant that no other advisory lock of the application uses.
+_ADVISORY_KEY = 0x636C61696D  # "claim"
+
+
+def _serialize_appends() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_KEY])
+
+
+def record(
+    claims: Iterable[Claim],
+    kind: str,
+    *,
+    status_before: dict[int, str] | None = None,
+    detail: dict | None = None,
+) -> list[Change]:
+    """Append one change per claim, in the caller's transaction (which must be open).
+
+    `status_before` maps claim id to its status before the write, for writes that move a claim
+    in or out of public view; by default a claim's status is taken as unchanged.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("claims.changelog.record() must run inside the write's transaction")
+    claims = list(claims)
+    if not claims:
+        return []
+    _serialize_appends()
+    status_before = status_before or {}
+    rows = [
+        Change(
+            claim_id=claim.pk,
+            kind=kind,
+            status=claim.status,
+            public_before=status_before.get(claim.pk, claim.status) in PUBLIC_STATUSES,
+            public_after=claim.status in PUBLIC_STATUSES,
+            detail=detail or {},
+        )
+        for claim in claims
+    ]
+    return Change.objects.bulk_create(rows)
