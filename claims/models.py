@@ -234,6 +234,8 @@ class Change(models.Model):
         PUBLISHED = "published", "Verdict published"
         CORRECTED = "corrected", "Verdict corrected"
         RETRACTED = "retracted", "Verdict retracted"
+        RECHECK = "recheck", "Re-check opened or closed"
+        MERGED = "merged", "Merged into another claim"
 
     position = models.BigAutoField(primary_key=True)
     # No foreign key: the log outlives what it speaks of (a deleted or merged claim).
