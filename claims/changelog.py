@@ -72,3 +72,18 @@ def record(
         for claim in claims
     ]
     return Change.objects.bulk_create(rows)
+
+
+def as_event(change: Change) -> dict:
+    """A change as readers receive it, the same in GET /api/changes/ and in webhook payloads."""
+    return {
+        "position": change.position,
+        "claim": change.claim_id,
+        "kind": change.kind,
+        "status": change.status,
+        "public": change.public_after,
+        # A claim that leaves the public view says so: a retraction or a withdrawal is never silence.
+        "left_public_view": change.public_before and not change.public_after,
+        "at": change.at.isoformat(),
+        "detail": change.detail,
+    }

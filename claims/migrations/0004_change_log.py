@@ -5,27 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('claims', '0003_postgres_full_text_search_indexes'),
+        ("claims", "0003_postgres_full_text_search_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Change',
+            name="Change",
             fields=[
-                ('position', models.BigAutoField(primary_key=True, serialize=False)),
-                ('claim_id', models.BigIntegerField(db_index=True)),
-                ('kind', models.CharField(choices=[('claim', 'Claim edited'), ('appearance', 'Appearance added, moved or removed'), ('document', 'Source document changed'), ('entity', 'Entity renamed'), ('fact', 'Structured fact changed'), ('conflict', 'Conflict triaged'), ('status', 'Workflow status changed'), ('published', 'Verdict published'), ('corrected', 'Verdict corrected'), ('retracted', 'Verdict retracted'), ('recheck', 'Re-check opened or closed'), ('merged', 'Merged into another claim')], max_length=20)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for review'), ('in_review', 'In review'), ('reviewed', 'Reviewed'), ('published', 'Published'), ('retracted', 'Retracted')], max_length=20)),
-                ('public_before', models.BooleanField()),
-                ('public_after', models.BooleanField()),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("position", models.BigAutoField(primary_key=True, serialize=False)),
+                ("claim_id", models.BigIntegerField(db_index=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("claim", "Claim edited"),
+                            ("appearance", "Appearance added, moved or removed"),
+                            ("document", "Source document changed"),
+                            ("entity", "Entity renamed"),
+                            ("fact", "Structured fact changed"),
+                            ("conflict", "Conflict triaged"),
+                            ("status", "Workflow status changed"),
+                            ("published", "Verdict published"),
+                            ("corrected", "Verdict corrected"),
+                            ("retracted", "Verdict retracted"),
+                            ("recheck", "Re-check opened or closed"),
+                            ("merged", "Merged into another claim"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted for review"),
+                            ("in_review", "In review"),
+                            ("reviewed", "Reviewed"),
+                            ("published", "Published"),
+                            ("retracted", "Retracted"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("public_before", models.BooleanField()),
+                ("public_after", models.BooleanField()),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['position'],
-                'indexes': [models.Index(fields=['claim_id', 'position'], name='change_claim_position')],
+                "ordering": ["position"],
+                "indexes": [models.Index(fields=["claim_id", "position"], name="change_claim_position")],
             },
         ),
     ]
