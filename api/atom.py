@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils.feedgenerator import Atom1Feed
 
 from api.claimreview import public_url
-from api.feed import PUBLIC_STATUSES
+from claims.querysets import PUBLIC_STATUSES
 from reviews.models import Verdict
 
 ITEMS = 50

@@ -48,6 +48,7 @@ from api.serializers import (
 )
 from claims import services
 from claims.models import Claim, SourceDocument
+from claims.querysets import PUBLIC_STATUSES
 
 CONDITIONAL_PARAMETERS = [
     OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="An ETag you hold."),
@@ -64,7 +65,7 @@ IF_MATCH_PARAMETER = OpenApiParameter(
 )
 NOT_MODIFIED = OpenApiResponse(description="Not modified: your copy (ETag / date) is current.")
 # The public set spans two statuses; see FeedCursorPagination.paginate_queryset.
-PUBLIC_PARTITION = ("status", feed.PUBLIC_STATUSES)
+PUBLIC_PARTITION = ("status", PUBLIC_STATUSES)
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"v(\d+)-[0-9a-f]+"\s*$')
 
 
@@ -204,7 +205,7 @@ class ClaimDetailView(ApiView):
 
     def visible_fingerprint(self, pk: int) -> feed.Fingerprint:
         fp = feed.fingerprint(claim_id=pk)
-        if fp.claim_status is None or (not self.staff and fp.claim_status not in feed.PUBLIC_STATUSES):
+        if fp.claim_status is None or (not self.staff and fp.claim_status not in PUBLIC_STATUSES):
             raise exceptions.NotFound("No such claim.")
         return fp
 
@@ -298,7 +299,7 @@ class ClaimReviewView(ApiView):
     def get(self, request, pk: int):
         fp = feed.fingerprint(claim_id=pk)
         # Only a published (or retracted) verdict has a ClaimReview, for staff as for everyone.
-        if fp.claim_status not in feed.PUBLIC_STATUSES:
+        if fp.claim_status not in PUBLIC_STATUSES:
             raise exceptions.NotFound("This claim has no published verdict.")
 
         def build():

@@ -35,9 +35,8 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
 from claims.models import Appearance, Claim, Conflict, Entity, SourceDocument
+from claims.querysets import PUBLIC_STATUSES
 from reviews.models import Evidence, Rating, Review, Verdict
-
-PUBLIC_STATUSES = (Claim.Status.PUBLISHED, Claim.Status.RETRACTED)
 
 CLAIM_COLUMNS = (
     "id",
@@ -280,7 +279,7 @@ def _evidence(ids: list[int]) -> dict[int, list[dict]]:
 def _conflicts(ids: list[int], *, public: bool) -> dict[int, list[dict]]:
     conflicts = Conflict.objects.filter(Q(claim_a_id__in=ids) | Q(claim_b_id__in=ids), status=Conflict.Status.CONFIRMED)
     if public:
-        conflicts = conflicts.filter(claim_a__status__in=PUBLIC_STATUSES, claim_b__status__in=PUBLIC_STATUSES)
+        conflicts = conflicts.between_published()
     wanted = set(ids)
     grouped: dict[int, list[dict]] = defaultdict(list)
     for pk, a, b, field, value_a, value_b, explanation in conflicts.order_by("id").values_list(

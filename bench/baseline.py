@@ -22,8 +22,11 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.utils.urls import replace_query_param
 
 from claims.models import Claim
+from claims.querysets import PUBLIC_STATUSES
 
 MAX_PAGE_SIZE = 100
+# The app's public statuses as an SQL list, e.g. ('published', 'retracted').
+_PUBLIC = "(" + ", ".join(f"'{status}'" for status in PUBLIC_STATUSES) + ")"
 
 # Per-claim parts, as correlated subqueries on the page row `p`. {ts} and {day} render a
 # timestamp and a date the way orjson renders Python's (ISO 8601, +00:00).
@@ -60,7 +63,7 @@ _PARTS = {
                ORDER BY rv.id, ev.id)
         FROM reviews_evidence ev JOIN reviews_review rv ON rv.id = ev.review_id
         WHERE rv.claim_id = p.id AND rv.status = 'submitted'), '[]'::json)""",
-    "conflicts": """COALESCE((
+    "conflicts": f"""COALESCE((
         SELECT json_agg(json_build_object(
                    'id', c.id,
                    'other_claim', CASE WHEN c.claim_a_id = p.id THEN c.claim_b_id ELSE c.claim_a_id END,
@@ -72,7 +75,7 @@ _PARTS = {
         FROM claims_conflict c
         JOIN claims_claim ca ON ca.id = c.claim_a_id JOIN claims_claim cb ON cb.id = c.claim_b_id
         WHERE (c.claim_a_id = p.id OR c.claim_b_id = p.id) AND c.status = 'confirmed'
-          AND ca.status IN ('published', 'retracted') AND cb.status IN ('published', 'retracted')), '[]'::json)""",
+          AND ca.status IN {_PUBLIC} AND cb.status IN {_PUBLIC}), '[]'::json)""",
 }
 
 _VERDICT = """json_build_object(
@@ -116,17 +119,19 @@ _AFTER = "AND published_at <= %(at)s AND (published_at < %(at)s OR id < %(pk)s)"
 _COLUMNS = "id, slug, text, kind, status, version, published_at, verdict_updated_at, claimant_id"
 # SQLite: one scan over both public statuses.
 _PAGE_IN = f"""SELECT {_COLUMNS} FROM claims_claim
-    WHERE status IN ('published', 'retracted') {{after}}
+    WHERE status IN {_PUBLIC} {{after}}
     ORDER BY published_at DESC, id DESC LIMIT %(limit)s"""
 # PostgreSQL: an index on (status, published_at, id) returns one status in date order, so each
 # status is read by its own index-ordered LIMIT and the two short lists are merged.
-_PAGE_PER_STATUS = f"""SELECT * FROM (
-        SELECT * FROM (SELECT {_COLUMNS} FROM claims_claim WHERE status = 'published' {{after}}
-                       ORDER BY published_at DESC, id DESC LIMIT %(limit)s) AS published
-        UNION ALL
-        SELECT * FROM (SELECT {_COLUMNS} FROM claims_claim WHERE status = 'retracted' {{after}}
-                       ORDER BY published_at DESC, id DESC LIMIT %(limit)s) AS retracted
-    ) AS public ORDER BY published_at DESC, id DESC LIMIT %(limit)s"""
+_PAGE_PER_STATUS = (
+    "SELECT * FROM (\n"
+    + "\n        UNION ALL\n".join(
+        f"""        SELECT * FROM (SELECT {_COLUMNS} FROM claims_claim WHERE status = '{status}' {{after}}
+                       ORDER BY published_at DESC, id DESC LIMIT %(limit)s) AS {status}"""
+        for status in PUBLIC_STATUSES
+    )
+    + "\n    ) AS public ORDER BY published_at DESC, id DESC LIMIT %(limit)s"
+)
 
 
 def _postgresql(with_cursor: bool) -> str:

@@ -19,13 +19,11 @@ from django.utils.text import slugify
 from claims import anchoring
 from claims.errors import NotPermitted, ServiceError, StaleVersion, TransitionNotAllowed
 from claims.models import Appearance, Claim, Entity, SourceDocument
+from claims.querysets import PUBLIC_STATUSES
 
 # C0 controls other than tab, newline and carriage return, DEL, and the C1 range: none of
 # them belongs in an article, and their presence means a binary file or a wrong encoding.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-# Claims whose verdict is public: their wording is what the verdict judged.
-_FROZEN_STATUSES = {Claim.Status.PUBLISHED, Claim.Status.RETRACTED}
 
 _SLUG_MAX = 80
 
@@ -253,7 +251,8 @@ def claim_update(
             )
         changes = {"text": text, "kind": kind, "claimant": claimant}
         changes = {field: value for field, value in changes.items() if value is not UNSET}
-        if locked.status in _FROZEN_STATUSES:
+        # A public claim's wording is what its verdict judged.
+        if locked.status in PUBLIC_STATUSES:
             frozen = [f for f, v in changes.items() if getattr(locked, f) != v]
             if frozen:
                 raise TransitionNotAllowed(

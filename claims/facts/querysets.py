@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from claims.querysets import PUBLIC_STATUSES
+
 
 class ConflictQuerySet(models.QuerySet):
     def open(self) -> ConflictQuerySet:
@@ -21,8 +23,7 @@ class ConflictQuerySet(models.QuerySet):
 
     def between_published(self) -> ConflictQuerySet:
         """Conflicts whose two claims are both public."""
-        public = ["published", "retracted"]
-        return self.filter(claim_a__status__in=public, claim_b__status__in=public)
+        return self.filter(claim_a__status__in=PUBLIC_STATUSES, claim_b__status__in=PUBLIC_STATUSES)
 
     def visible_to(self, user) -> ConflictQuerySet:
         """Staff see every conflict; everyone else only confirmed ones between published claims."""
