@@ -27,12 +27,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import connection
+from django.dispatch import Signal
 
 from claims.models import Change, Claim
 from claims.querysets import PUBLIC_STATUSES
 
 # Any constant that no other advisory lock of the application uses.
 _ADVISORY_KEY = 0x636C61696D  # "claim"
+
+# Sent by record() inside the write's transaction with the rows it appended. Only a wake-up for
+# readers that push (the webhooks app enqueues its worker on commit); no rule hangs on it.
+changes_recorded = Signal()
 
 
 def _serialize_appends() -> None:
@@ -71,7 +76,9 @@ def record(
         )
         for claim in claims
     ]
-    return Change.objects.bulk_create(rows)
+    changes = Change.objects.bulk_create(rows)
+    changes_recorded.send(sender=Change, changes=changes)
+    return changes
 
 
 def as_event(change: Change) -> dict:

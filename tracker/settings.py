@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "claims",
     "reviews",
     "api",
+    "webhooks",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +205,21 @@ WAGE_DAYS_PER_WEEK = env_int("WAGE_DAYS_PER_WEEK", 5)
 WAGE_DAYS_PER_MONTH = env_int("WAGE_DAYS_PER_MONTH", 22)
 # Local demo accounts are created by `make run` only; never when DEBUG is off.
 DEMO_ACCOUNTS = env_bool("DEMO_ACCOUNTS", DEBUG)
+
+# Webhooks (webhooks/): the task queue that sends them, and how they are sent.
+# django-tasks' database backend: the queue is a table, so SQLite locally and PostgreSQL in
+# production both work, and `manage.py db_worker` processes on any number of machines share it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Seconds to wait for a partner's response; a slower one counts as a failed attempt.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# How long a worker owns a delivery it is sending; after that another worker sends it again.
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 60)
+if WEBHOOK_LEASE_SECONDS <= WEBHOOK_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured("WEBHOOK_LEASE_SECONDS must be longer than WEBHOOK_TIMEOUT_SECONDS")
+# Waits after each failed attempt (seconds); after the last one the delivery is marked failed.
+WEBHOOK_RETRY_SCHEDULE = [int(s) for s in env_list("WEBHOOK_RETRY_SCHEDULE", ["5", "30", "120", "600", "3600"])]
+# Private, loopback and reserved addresses are refused as endpoints unless this is on (local use).
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", DEBUG)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
