@@ -32,7 +32,11 @@ setup: install
 	$(PY) manage.py create_demo_accounts
 	$(PY) manage.py load_demo_workflow fixtures/workflow.json
 
+# The server and, in the background, the task worker that sends webhooks; stopping the server
+# (Ctrl-C) stops the worker too.
 run: setup
+	@$(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Debian's Chromium for the end-to-end browser test (Playwright drives it; it downloads nothing).
