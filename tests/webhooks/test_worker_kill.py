@@ -72,7 +72,8 @@ def wait_for(predicate, timeout: float) -> bool:
     return False
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback keeps the migration-seeded groups for the tests that run after this one.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_mid_delivery_is_followed_by_redelivery(receiver, endpoint, tmp_path):
     receiver.stall = threading.Event()  # the receiver holds the first request: the worker is mid-send
     changes = [record_change(public_claim()) for _ in range(3)]
