@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connections, router
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Max, Min, QuerySet
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
@@ -103,6 +103,7 @@ def represent_claims(rows: list[dict], *, public: bool) -> list[dict]:
 
 
 def _claim(row, *, url, entities, appearances, first_appearance, verdicts, evidence, conflicts) -> dict:
+    # `_verdicts` orders each claim's versions, so the last is the current one (VerdictQuerySet.current).
     current = verdicts[-1] if verdicts else None
     return {
         "id": row["id"],
@@ -277,7 +278,7 @@ def _evidence(ids: list[int]) -> dict[int, list[dict]]:
 
 
 def _conflicts(ids: list[int], *, public: bool) -> dict[int, list[dict]]:
-    conflicts = Conflict.objects.filter(Q(claim_a_id__in=ids) | Q(claim_b_id__in=ids), status=Conflict.Status.CONFIRMED)
+    conflicts = Conflict.objects.confirmed().for_claims(ids)
     if public:
         conflicts = conflicts.between_published()
     wanted = set(ids)

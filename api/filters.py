@@ -7,7 +7,7 @@ import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from claims.models import Appearance, Claim, SourceDocument
 from reviews.models import Verdict
@@ -70,8 +70,7 @@ class ClaimFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_rating(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        later = Verdict.objects.filter(claim_id=OuterRef("claim_id"), version__gt=OuterRef("version"))
-        current = Verdict.objects.filter(rating__slug=value).exclude(Exists(later))
+        current = Verdict.objects.current().filter(rating__slug=value)
         return queryset.filter(id__in=current.values("claim_id"))
 
     def filter_claimant(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -72,6 +72,31 @@ def check_selector(text: str, *, exact: str, start: int, end: int) -> None:
         )
 
 
+def locate(
+    text: str,
+    *,
+    quote: str = "",
+    prefix: str = "",
+    suffix: str = "",
+    occurrence: int | None = None,
+    start: int | None = None,
+    end: int | None = None,
+) -> Selector:
+    """The selector for a passage given by its offsets or by its quote (Appearance and Evidence alike).
+
+    With offsets, a quote given too must be exactly text[start:end]; without, `find_quote`
+    finds the quote (exact match first, then ignoring whitespace and quote styles).
+    """
+    if start is None and end is None:
+        return find_quote(text, quote, prefix=prefix, suffix=suffix, occurrence=occurrence)
+    if start is None or end is None:
+        raise AnchorError("give both start and end offsets, or neither")
+    selector = selector_at(text, start, end)
+    if quote and quote != selector.exact:
+        check_selector(text, exact=quote, start=start, end=end)
+    return selector
+
+
 def _loose_pattern(quote: str) -> re.Pattern:
     """A pattern matching `quote` with any run of whitespace and equivalent punctuation."""
     parts = []

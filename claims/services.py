@@ -284,18 +284,12 @@ def appearance_locate(
     start: int | None = None,
     end: int | None = None,
 ) -> anchoring.Selector:
-    """The selector for a quote in a document; ValidationError on the `exact` field when it does not fit.
-
-    With offsets, the quote must be exactly document.text[start:end]; without, the quote
-    helper finds it (exact match first, then ignoring whitespace and quote styles).
-    """
+    """The selector for a quote in a document (see `anchoring.locate`); ValidationError on the
+    `exact` field when it does not fit."""
     try:
-        if start is not None or end is not None:
-            if start is None or end is None:
-                raise anchoring.AnchorError("give both start and end, or neither")
-            anchoring.check_selector(document.text, exact=quote, start=start, end=end)
-            return anchoring.selector_at(document.text, start, end)
-        return anchoring.find_quote(document.text, quote, prefix=prefix, suffix=suffix, occurrence=occurrence)
+        return anchoring.locate(
+            document.text, quote=quote, prefix=prefix, suffix=suffix, occurrence=occurrence, start=start, end=end
+        )
     except anchoring.AnchorError as exc:
         raise ValidationError({"exact": f"{exc} (document {document.source_file!r})"}) from exc
 

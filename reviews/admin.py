@@ -21,7 +21,12 @@ from claims.models import Claim, Conflict, SourceDocument
 from reviews import services
 from reviews.agreement import agreement_report
 from reviews.models import Assignment, Evidence, Rating, Review, Transition, Verdict
-from reviews.querysets import claims_assigned_to, claims_in_queue_of, claims_with_disagreement
+from reviews.querysets import (
+    claim_reviewers_disagree,
+    claims_assigned_to,
+    claims_in_queue_of,
+    claims_with_disagreement,
+)
 from reviews.roles import REVIEWERS, is_editor
 from reviews.services import EvidenceInput
 
@@ -217,9 +222,7 @@ class PublishForm(TransitionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cited_conflicts"].queryset = Conflict.objects.filter(status=Conflict.Status.CONFIRMED).filter(
-            claim_a=self.claim
-        ) | Conflict.objects.filter(status=Conflict.Status.CONFIRMED, claim_b=self.claim)
+        self.fields["cited_conflicts"].queryset = Conflict.objects.confirmed_of(self.claim)
 
 
 class CorrectForm(TransitionForm):
@@ -229,7 +232,7 @@ class CorrectForm(TransitionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        current = Verdict.objects.filter(claim=self.claim).order_by("-version").first()
+        current = Verdict.objects.current_of(self.claim)
         if current is not None:
             self.fields["rating"].initial = current.rating_id
             self.fields["summary"].initial = current.summary
@@ -364,7 +367,7 @@ class ClaimWorkflowAdminMixin(HistoryAdmin):
             "label": label,
             "change_url": change_url,
             "reviews": reviews.prefetch_related("evidence__document"),
-            "disagreement": claims_with_disagreement(Claim.objects.filter(pk=claim.pk)).exists(),
+            "disagreement": claim_reviewers_disagree(claim),
         }
         return TemplateResponse(request, "admin/reviews/claim_transition.html", context)
 

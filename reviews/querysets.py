@@ -51,6 +51,10 @@ class VerdictQuerySet(models.QuerySet):
         later = Verdict.objects.filter(claim=OuterRef("claim"), version__gt=OuterRef("version"))
         return self.filter(~Exists(later))
 
+    def current_of(self, claim):
+        """The claim's current verdict (its latest version), or None before publication."""
+        return self.filter(claim=claim).current().first()
+
 
 def reviewers_disagree() -> Exists:
     """An expression true for claims whose submitted reviews carry different ratings."""
@@ -63,6 +67,11 @@ def reviewers_disagree() -> Exists:
 def claims_with_disagreement(claims: models.QuerySet) -> models.QuerySet:
     """The claims among `claims` whose reviewers disagree (different ratings)."""
     return claims.filter(reviewers_disagree())
+
+
+def claim_reviewers_disagree(claim) -> bool:
+    """Whether the submitted reviews of `claim` carry different ratings."""
+    return claims_with_disagreement(type(claim).objects.filter(pk=claim.pk)).exists()
 
 
 def claims_in_queue_of(user, claims: models.QuerySet) -> models.QuerySet:

@@ -26,6 +26,7 @@ from claims import anchoring
 from claims.errors import NotPermitted, StaleVersion, TransitionNotAllowed
 from claims.models import Claim, Conflict, SourceDocument
 from reviews.models import Assignment, Evidence, Rating, Review, Transition, Verdict
+from reviews.querysets import claim_reviewers_disagree
 from reviews.roles import is_reviewer
 
 Status = Claim.Status
@@ -120,14 +121,6 @@ def _four_eyes(claim: Claim, by) -> None:
         )
 
 
-def _reviews_disagree(claim: Claim) -> bool:
-    return Review.objects.submitted().filter(claim=claim).values("rating").distinct().count() > 1
-
-
-def _latest_verdict(claim: Claim) -> Verdict:
-    return Verdict.objects.filter(claim=claim).order_by("-version").first()
-
-
 def _document(value: SourceDocument | int) -> SourceDocument:
     if isinstance(value, SourceDocument):
         return value
@@ -155,16 +148,15 @@ def _build_evidence(item: EvidenceInput) -> Evidence:
             raise ValueError("an outside source needs a title")
         return Evidence(stance=item.stance, url=url, title=item.title.strip(), excerpt=(item.excerpt or "").strip())
     document = _document(item.document)
-    if item.start is not None or item.end is not None:
-        if item.start is None or item.end is None:
-            raise ValueError("give both start and end offsets, or a quote")
-        selector = anchoring.selector_at(document.text, item.start, item.end)
-        if item.quote and item.quote != selector.exact:
-            anchoring.check_selector(document.text, exact=item.quote, start=item.start, end=item.end)
-    else:
-        selector = anchoring.find_quote(
-            document.text, item.quote, prefix=item.prefix, suffix=item.suffix, occurrence=item.occurrence
-        )
+    selector = anchoring.locate(
+        document.text,
+        quote=item.quote,
+        prefix=item.prefix,
+        suffix=item.suffix,
+        occurrence=item.occurrence,
+        start=item.start,
+        end=item.end,
+    )
     return Evidence(stance=item.stance, document=document, **selector.fields())
 
 
@@ -333,13 +325,11 @@ def claim_send_back(*, claim: Claim, by: AbstractBaseUser, reason: str, expected
 
 def _validate_conflicts(errors: dict, claim: Claim, cited_conflicts) -> list[Conflict]:
     conflicts = list(cited_conflicts or ())
-    bad = [
-        c
-        for c in conflicts
-        if not isinstance(c, Conflict)
-        or c.status != Conflict.Status.CONFIRMED
-        or claim.pk not in (c.claim_a_id, c.claim_b_id)
-    ]
+    if not conflicts:
+        return conflicts
+    given = [c.pk for c in conflicts if isinstance(c, Conflict)]
+    citable = set(Conflict.objects.confirmed_of(claim).filter(pk__in=given).values_list("pk", flat=True))
+    bad = [c for c in conflicts if not isinstance(c, Conflict) or c.pk not in citable]
     if bad:
         errors["cited_conflicts"] = [
             f"Conflict {getattr(c, 'pk', c)} is not a confirmed conflict involving this claim." for c in bad
@@ -381,7 +371,7 @@ def claim_publish(
         errors: dict = {}
         _require_rating(errors, rating)
         _require_text(errors, "summary", summary, "Write the public summary of the verdict.")
-        if _reviews_disagree(locked):
+        if claim_reviewers_disagree(locked):
             _require_text(
                 errors, "resolution", resolution, "The reviewers disagree: record how the disagreement was resolved."
             )
@@ -426,7 +416,7 @@ def verdict_correct(
         _require_text(errors, "note", note, "Say what the correction changes.")
         if errors:
             raise ValidationError(errors)
-        previous = _latest_verdict(locked)
+        previous = Verdict.objects.current_of(locked)
         verdict = _write_verdict(
             locked,
             by=by,
@@ -464,7 +454,7 @@ def verdict_retract(*, claim: Claim, by: AbstractBaseUser, reason: str, expected
         _require_text(errors, "reason", reason, "Say why the verdict is retracted.")
         if errors:
             raise ValidationError(errors)
-        previous = _latest_verdict(locked)
+        previous = Verdict.objects.current_of(locked)
         verdict = _write_verdict(
             locked,
             by=by,

@@ -21,6 +21,10 @@ class ConflictQuerySet(models.QuerySet):
         ids = list(ids)
         return self.filter(models.Q(claim_a_id__in=ids) | models.Q(claim_b_id__in=ids))
 
+    def confirmed_of(self, claim) -> ConflictQuerySet:
+        """A claim's confirmed conflicts: the ones shown on it and citable by its verdicts."""
+        return self.confirmed().for_claims([claim.pk])
+
     def between_published(self) -> ConflictQuerySet:
         """Conflicts whose two claims are both public."""
         return self.filter(claim_a__status__in=PUBLIC_STATUSES, claim_b__status__in=PUBLIC_STATUSES)

@@ -75,3 +75,17 @@ def test_resolve_returns_none_for_an_orphaned_anchor():
         "An entirely rewritten article.", exact=old.exact, prefix=old.prefix, suffix=old.suffix, start=0, end=10
     )
     assert resolved is None
+
+
+def test_locate_by_offsets_checks_a_quote_given_with_them():
+    start = TEXT.index("ended the contract")
+    assert anchoring.locate(TEXT, start=start, end=start + 5).exact == "ended"
+    assert anchoring.locate(TEXT, quote="ended", start=start, end=start + 5).start == start
+    with pytest.raises(anchoring.AnchorError, match="does not match"):
+        anchoring.locate(TEXT, quote="other", start=start, end=start + 5)
+    with pytest.raises(anchoring.AnchorError, match="both start and end"):
+        anchoring.locate(TEXT, quote="ended", start=start)
+
+
+def test_locate_without_offsets_finds_the_quote():
+    assert anchoring.locate(TEXT, quote="ended the contract") == anchoring.find_quote(TEXT, "ended the contract")

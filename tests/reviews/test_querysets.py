@@ -4,7 +4,12 @@ from django.contrib.auth.models import AnonymousUser
 from claims.models import Claim
 from reviews import services
 from reviews.models import Review, Verdict
-from reviews.querysets import claims_assigned_to, claims_in_queue_of, claims_with_disagreement
+from reviews.querysets import (
+    claim_reviewers_disagree,
+    claims_assigned_to,
+    claims_in_queue_of,
+    claims_with_disagreement,
+)
 from tests.factories import make_user, rating
 from tests.reviews.conftest import passage
 
@@ -73,3 +78,15 @@ def test_current_verdict_is_the_latest_version(drive, editor):
     claim = drive("published")
     services.verdict_correct(claim=claim, by=editor, rating=rating("false"), summary="F.", note="n")
     assert list(Verdict.objects.current().values_list("claim_id", "version")) == [(claim.pk, 2)]
+
+
+def test_current_of_is_the_claims_latest_verdict_or_none(drive, editor):
+    claim, unpublished = drive("published"), drive("reviewed")
+    assert Verdict.objects.current_of(unpublished) is None
+    services.verdict_correct(claim=claim, by=editor, rating=rating("false"), summary="F.", note="n")
+    assert Verdict.objects.current_of(claim).version == 2
+
+
+def test_claim_reviewers_disagree_agrees_with_the_disagreement_filter(drive):
+    split, agreed = drive("reviewed", first="true", second="unproven"), drive("reviewed")
+    assert claim_reviewers_disagree(split) and not claim_reviewers_disagree(agreed)
