@@ -1,8 +1,9 @@
 """The review workflow: one service per transition, used by the admin, the API and commands.
 
 States: draft → submitted → in_review → reviewed → published (→ retracted). Each service
-checks the user's permission (NotPermitted), the claim's state (TransitionNotAllowed),
-validates its input (ValidationError with field names), then writes, records a Transition
+checks the user's permission (NotPermitted), the claim's state and the step's rules
+(TransitionNotAllowed), all read from the table in reviews/transitions.py, then
+validates its input (ValidationError with field names), writes, records a Transition
 row and bumps the claim's version, all in one transaction. Nothing is half-written.
 
 Every write sets the history user explicitly (`_history_user`, or `default_user` for bulk
@@ -23,11 +24,13 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from claims import anchoring
-from claims.errors import NotPermitted, StaleVersion, TransitionNotAllowed
+from claims.errors import StaleVersion
 from claims.models import Claim, Conflict, SourceDocument
+from reviews import transitions
 from reviews.models import Assignment, Evidence, Rating, Review, Transition, Verdict
 from reviews.querysets import claim_reviewers_disagree
 from reviews.roles import is_reviewer
+from reviews.transitions import TRANSITIONS
 
 Status = Claim.Status
 
@@ -55,11 +58,6 @@ class EvidenceInput:
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _require_perm(user, perm: str, *, rule: str, action: str) -> None:
-    if user is None or not user.is_authenticated or not user.has_perm(perm):
-        raise NotPermitted(rule, f"You do not have permission to {action}.")
-
-
 def _lock_claim(claim: Claim, expected_version: int | None) -> Claim:
     # Lock the claim row for the whole transition: two simultaneous requests (two publishes,
     # two reviewers completing the review) then run one after the other, and the second
@@ -70,13 +68,12 @@ def _lock_claim(claim: Claim, expected_version: int | None) -> Claim:
     return locked
 
 
-def _require_state(claim: Claim, allowed: Iterable[str], *, rule: str, action: str) -> None:
-    allowed = list(allowed)
-    if claim.status not in allowed:
-        names = " or ".join(str(Status(s).label).lower() for s in allowed)
-        raise TransitionNotAllowed(
-            rule, f"Cannot {action}: the claim is {claim.get_status_display().lower()}, and must be {names}."
-        )
+def _lock_for(step: transitions.Step, claim: Claim, by, expected_version: int | None) -> Claim:
+    """Check `by` may take `step`, then lock the claim and check its state and the step's rules."""
+    transitions.require_permission(step, by)
+    locked = _lock_claim(claim, expected_version)
+    transitions.require_state(step, locked, by)
+    return locked
 
 
 def _require_text(errors: dict, field: str, value: str, message: str) -> None:
@@ -105,20 +102,6 @@ def _sync(target: Claim, source: Claim) -> None:
     """Copy the new workflow fields onto the caller's instance so it is not left stale."""
     for field in ("status", "version", "published_at", "verdict_updated_at", "updated_at"):
         setattr(target, field, getattr(source, field))
-
-
-def _involved_in_review(claim: Claim, user) -> bool:
-    return (
-        Review.objects.filter(claim=claim, reviewer=user).exists()
-        or Assignment.objects.filter(claim=claim, reviewer=user).exists()
-    )
-
-
-def _four_eyes(claim: Claim, by) -> None:
-    if _involved_in_review(claim, by):
-        raise TransitionNotAllowed(
-            "four_eyes", "Four eyes: an editor who reviewed or was assigned to this claim may not publish its verdict."
-        )
 
 
 def _document(value: SourceDocument | int) -> SourceDocument:
@@ -174,11 +157,10 @@ def claim_submit_for_review(
     *, claim: Claim, by: AbstractBaseUser, note: str = "", expected_version: int | None = None
 ) -> Claim:
     """Draft → submitted: an editor puts the claim in the review queue."""
-    _require_perm(by, "reviews.submit_claim", rule="submit_permission", action="submit claims for review")
+    step = TRANSITIONS["submit"]
     with transaction.atomic():
-        locked = _lock_claim(claim, expected_version)
-        _require_state(locked, [Status.DRAFT], rule="submit_requires_draft", action="submit for review")
-        _move(locked, Status.SUBMITTED, by=by, note=note)
+        locked = _lock_for(step, claim, by, expected_version)
+        _move(locked, step.target, by=by, note=note)
     _sync(claim, locked)
     return locked
 
@@ -192,12 +174,9 @@ def claim_assign_reviewers(
     expected_version: int | None = None,
 ) -> Claim:
     """Submitted or in review → in review: an editor sets who reviews; reassigning replaces the set."""
-    _require_perm(by, "reviews.assign_reviewers", rule="assign_permission", action="assign reviewers")
+    step = TRANSITIONS["assign"]
     with transaction.atomic():
-        locked = _lock_claim(claim, expected_version)
-        _require_state(
-            locked, [Status.SUBMITTED, Status.IN_REVIEW], rule="assign_requires_submitted", action="assign reviewers"
-        )
+        locked = _lock_for(step, claim, by, expected_version)
         wanted = list({user.pk: user for user in reviewers if user is not None}.values())
         required = settings.REVIEWS_REQUIRED
         problems = []
@@ -226,7 +205,7 @@ def claim_assign_reviewers(
             assignment.full_clean(validate_constraints=False)
         bulk_create_with_history(added, Assignment, default_user=by)
         names = ", ".join(sorted(str(user) for user in wanted))
-        _move(locked, Status.IN_REVIEW, by=by, note=note or f"Reviewers: {names}")
+        _move(locked, step.target, by=by, note=note or f"Reviewers: {names}")
     _sync(claim, locked)
     return locked
 
@@ -240,17 +219,10 @@ def review_record(
     evidence: Sequence[EvidenceInput],
 ) -> Review:
     """An assigned reviewer submits their independent review; the last required one moves the claim to reviewed."""
-    _require_perm(reviewer, "reviews.add_review", rule="review_permission", action="review claims")
+    step = TRANSITIONS["review"]
     with transaction.atomic():
-        locked = _lock_claim(claim, None)
-        _require_state(locked, [Status.IN_REVIEW], rule="review_requires_in_review", action="record a review")
-        if not Assignment.objects.active().filter(claim=locked, reviewer=reviewer).exists():
-            raise NotPermitted("reviewer_not_assigned", "Only a reviewer assigned to this claim may review it.")
+        locked = _lock_for(step, claim, reviewer, None)
         existing = Review.objects.filter(claim=locked, reviewer=reviewer).first()
-        if existing is not None and existing.status == Review.Status.SUBMITTED:
-            raise TransitionNotAllowed(
-                "one_review_per_reviewer", "You have already submitted your review of this claim; one review each."
-            )
 
         errors: dict = {}
         _require_rating(errors, rating)
@@ -291,22 +263,16 @@ def review_record(
         bulk_create_with_history(evidence_rows, Evidence, default_user=reviewer)
 
         if Review.objects.submitted().filter(claim=locked).count() >= settings.REVIEWS_REQUIRED:
-            _move(locked, Status.REVIEWED, by=reviewer, note="required reviews in", at=now)
+            _move(locked, step.target, by=reviewer, note="required reviews in", at=now)
     _sync(claim, locked)
     return review
 
 
 def claim_send_back(*, claim: Claim, by: AbstractBaseUser, reason: str, expected_version: int | None = None) -> Claim:
     """Any state before publication → draft, with a reason; assignments end and reviews reopen."""
-    _require_perm(by, "reviews.send_back_claim", rule="send_back_permission", action="send claims back")
+    step = TRANSITIONS["send_back"]
     with transaction.atomic():
-        locked = _lock_claim(claim, expected_version)
-        _require_state(
-            locked,
-            [Status.SUBMITTED, Status.IN_REVIEW, Status.REVIEWED],
-            rule="send_back_requires_unpublished",
-            action="send back",
-        )
+        locked = _lock_for(step, claim, by, expected_version)
         errors: dict = {}
         _require_text(errors, "reason", reason, "Say why the claim is sent back.")
         if errors:
@@ -318,7 +284,7 @@ def claim_send_back(*, claim: Claim, by: AbstractBaseUser, reason: str, expected
             review.status = Review.Status.DRAFT
         if reopened:
             bulk_update_with_history(reopened, Review, ["status"], default_user=by)
-        _move(locked, Status.DRAFT, by=by, note=reason.strip())
+        _move(locked, step.target, by=by, note=reason.strip())
     _sync(claim, locked)
     return locked
 
@@ -363,11 +329,9 @@ def claim_publish(
     expected_version: int | None = None,
 ) -> Verdict:
     """Reviewed → published: an editor who did not review the claim publishes verdict version 1."""
-    _require_perm(by, "reviews.publish_verdict", rule="publish_permission", action="publish verdicts")
+    step = TRANSITIONS["publish"]
     with transaction.atomic():
-        locked = _lock_claim(claim, expected_version)
-        _require_state(locked, [Status.REVIEWED], rule="publish_requires_reviewed", action="publish")
-        _four_eyes(locked, by)
+        locked = _lock_for(step, claim, by, expected_version)
         errors: dict = {}
         _require_rating(errors, rating)
         _require_text(errors, "summary", summary, "Write the public summary of the verdict.")
@@ -390,7 +354,7 @@ def claim_publish(
         )
         now = verdict.published_at
         locked.published_at = now
-        _move(locked, Status.PUBLISHED, by=by, note=f"Published: {rating}", at=now)
+        _move(locked, step.target, by=by, note=f"Published: {rating}", at=now)
     _sync(claim, locked)
     return verdict
 
@@ -405,11 +369,9 @@ def verdict_correct(
     expected_version: int | None = None,
 ) -> Verdict:
     """Published → published: a correction is a new verdict version; earlier versions never change."""
-    _require_perm(by, "reviews.correct_verdict", rule="correct_permission", action="correct verdicts")
+    step = TRANSITIONS["correct"]
     with transaction.atomic():
-        locked = _lock_claim(claim, expected_version)
-        _require_state(locked, [Status.PUBLISHED], rule="correct_requires_published", action="correct the verdict")
-        _four_eyes(locked, by)
+        locked = _lock_for(step, claim, by, expected_version)
         errors: dict = {}
         _require_rating(errors, rating)
         _require_text(errors, "summary", summary, "Write the corrected public summary.")
@@ -430,7 +392,7 @@ def verdict_correct(
         )
         _move(
             locked,
-            Status.PUBLISHED,
+            step.target,
             by=by,
             note=f"Correction (v{verdict.version}): {note.strip()}",
             at=verdict.published_at,
@@ -446,10 +408,9 @@ def verdict_retract(*, claim: Claim, by: AbstractBaseUser, reason: str, expected
     can still see what was said; the reason is its correction note and the claim's status says
     retracted. No rating is invented for it.
     """
-    _require_perm(by, "reviews.retract_verdict", rule="retract_permission", action="retract verdicts")
+    step = TRANSITIONS["retract"]
     with transaction.atomic():
-        locked = _lock_claim(claim, expected_version)
-        _require_state(locked, [Status.PUBLISHED], rule="retract_requires_published", action="retract the verdict")
+        locked = _lock_for(step, claim, by, expected_version)
         errors: dict = {}
         _require_text(errors, "reason", reason, "Say why the verdict is retracted.")
         if errors:
@@ -466,22 +427,11 @@ def verdict_retract(*, claim: Claim, by: AbstractBaseUser, reason: str, expected
             resolution=previous.resolution,
             correction_note=reason.strip(),
         )
-        _move(locked, Status.RETRACTED, by=by, note=reason.strip(), at=verdict.published_at)
+        _move(locked, step.target, by=by, note=reason.strip(), at=verdict.published_at)
     _sync(claim, locked)
     return verdict
 
 
 def allowed_actions(*, claim: Claim, user) -> list[str]:
-    """The transitions `user` may try on `claim` now (for the admin's buttons); the services decide."""
-    perms = {
-        "submit": ("reviews.submit_claim", [Status.DRAFT]),
-        "assign": ("reviews.assign_reviewers", [Status.SUBMITTED, Status.IN_REVIEW]),
-        "send_back": ("reviews.send_back_claim", [Status.SUBMITTED, Status.IN_REVIEW, Status.REVIEWED]),
-        "publish": ("reviews.publish_verdict", [Status.REVIEWED]),
-        "correct": ("reviews.correct_verdict", [Status.PUBLISHED]),
-        "retract": ("reviews.retract_verdict", [Status.PUBLISHED]),
-    }
-    allowed = [name for name, (perm, states) in perms.items() if claim.status in states and user.has_perm(perm)]
-    if {"publish", "correct"} & set(allowed) and _involved_in_review(claim, user):
-        allowed = [name for name in allowed if name not in {"publish", "correct"}]  # four eyes
-    return allowed
+    """The transitions `user` may take on `claim` now (the admin's buttons): the services' own checks."""
+    return transitions.allowed(claim=claim, user=user)

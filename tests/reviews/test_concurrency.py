@@ -43,13 +43,13 @@ def race(calls) -> list:
 def slow_transitions(monkeypatch):
     # Widen the window between reading the claim and writing the verdict, so that without
     # the row lock both publishers would see "reviewed" and both go on.
-    original = services._four_eyes
+    original = services._write_verdict
 
-    def slow(claim, by):
+    def slow(*args, **kwargs):
         time.sleep(0.3)
-        return original(claim, by)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_four_eyes", slow)
+    monkeypatch.setattr(services, "_write_verdict", slow)
 
 
 def test_two_simultaneous_publishes_produce_exactly_one_verdict(drive, slow_transitions):
