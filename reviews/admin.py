@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import formset_factory
 from django.http import Http404, HttpResponseRedirect
@@ -27,7 +26,7 @@ from reviews.querysets import (
     claims_in_queue_of,
     claims_with_disagreement,
 )
-from reviews.roles import REVIEWERS, is_editor
+from reviews.roles import is_editor, reviewers
 from reviews.services import EvidenceInput
 
 
@@ -198,9 +197,7 @@ class AssignForm(TransitionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reviewers"].queryset = (
-            get_user_model().objects.filter(groups__name=REVIEWERS, is_active=True).order_by("username")
-        )
+        self.fields["reviewers"].queryset = reviewers().order_by("username")
         self.fields["reviewers"].initial = list(
             Assignment.objects.active().filter(claim=self.claim).values_list("reviewer_id", flat=True)
         )

@@ -50,6 +50,8 @@ class Assignment(models.Model):
 
     class Meta:
         ordering = ["assigned_at", "id"]
+        # Who may be assigned: the Reviewers group holds it (migration 0007); code checks it, not the group.
+        permissions = [("review_claims", "Can be assigned claims to review")]
         constraints = [
             models.UniqueConstraint(
                 fields=["claim", "reviewer"], condition=Q(active=True), name="assignment_one_active_per_reviewer"

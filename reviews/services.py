@@ -182,7 +182,9 @@ def claim_assign_reviewers(
         problems = []
         if len(wanted) < required:
             problems.append(f"Assign at least {required} reviewers: the claim needs {required} independent reviews.")
-        problems += [f"{user} is not in the Reviewers group." for user in wanted if not is_reviewer(user)]
+        problems += [
+            f"{user} may not be assigned claims to review (not a reviewer)." for user in wanted if not is_reviewer(user)
+        ]
         current = list(Assignment.objects.active().filter(claim=locked).select_related("reviewer"))
         wanted_ids = {user.pk for user in wanted}
         removed = [a for a in current if a.reviewer_id not in wanted_ids]

@@ -175,7 +175,7 @@ def test_assign_requires_members_of_the_reviewers_group(drive, editor, reviewer1
     claim = drive("submitted")
     with pytest.raises(ValidationError) as err:
         services.claim_assign_reviewers(claim=claim, by=editor, reviewers=[reviewer1, nobody])
-    assert "nobody is not in the Reviewers group." in err.value.message_dict["reviewers"]
+    assert "nobody may not be assigned claims to review (not a reviewer)." in err.value.message_dict["reviewers"]
     assert not Assignment.objects.exists()
     assert Claim.objects.get(pk=claim.pk).status == "submitted"
 
