@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Literal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -46,16 +48,36 @@ class ImportResult:
     status: Literal["created", "unchanged", "new_version"]
 
 
-def _require(user, perm: str) -> None:
-    # `by=None` is the command line (a trusted operator); a user must hold the model permission.
-    if user is not None and not user.has_perm(perm):
+# The account commands act as when no person does (imports, loaders, conflict detection).
+SYSTEM_USERNAME = "system"
+
+
+def system_user():
+    """The system account, created on first use: no usable password (nobody logs in as it), not
+    staff, holding every permission of the claims app, so history names it rather than nobody."""
+    user, created = get_user_model().objects.get_or_create(username=SYSTEM_USERNAME)
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    # Granted on every call, so permissions of models added since are held too.
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label="claims"))
+    return get_user_model().objects.get(pk=user.pk)  # a fresh instance: no stale permission cache
+
+
+def require_user(by, perm: str) -> None:
+    """NotPermitted unless `by` is a user holding `perm`: every write names who makes it."""
+    if by is None or not getattr(by, "is_authenticated", False):
+        raise NotPermitted(
+            "user_required",
+            "Say who makes this change (by=<user>); commands act as claims.services.system_user().",
+        )
+    if not by.has_perm(perm):
         raise NotPermitted("permission_required", f"You need the {perm!r} permission to do this.")
 
 
 def _record_by(instance, user) -> None:
     # simple_history attributes the next history row to this user outside a request.
-    if user is not None:
-        instance._history_user = user
+    instance._history_user = user
 
 
 # --- Source documents ---------------------------------------------------------------
@@ -93,8 +115,9 @@ def document_check_file(path: Path) -> str:
     return text
 
 
-def document_import(*, path: Path) -> ImportResult:
+def document_import(*, path: Path, by) -> ImportResult:
     """Import one text file: unchanged when its text is known, else a new document or a new version."""
+    require_user(by, "claims.add_sourcedocument")
     path = Path(path)
     text = document_check_file(path)
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -117,6 +140,7 @@ def document_import(*, path: Path) -> ImportResult:
             for field in ("title", "outlet", "author", "published_on", "url"):
                 setattr(document, field, getattr(previous, field))
         document.full_clean()
+        _record_by(document, by)
         document.save()
     return ImportResult(document=document, status="new_version" if previous else "created")
 
@@ -129,10 +153,10 @@ def document_update_metadata(
     author: str,
     published_on: date | None,
     url: str,
-    by=None,
+    by,
 ) -> SourceDocument:
     """Change a document's descriptive metadata; its text is never written."""
-    _require(by, "claims.change_sourcedocument")
+    require_user(by, "claims.change_sourcedocument")
     with transaction.atomic():
         locked = SourceDocument.objects.select_for_update().get(pk=document.pk)
         locked.title, locked.outlet, locked.author = title, outlet, author
@@ -157,11 +181,9 @@ def _unique_slug(model, base: str, *, exclude_pk=None) -> str:
     return slug
 
 
-def entity_create(
-    *, name: str, kind: str, slug: str | None = None, description: str = "", url: str = "", by=None
-) -> Entity:
+def entity_create(*, name: str, kind: str, slug: str | None = None, description: str = "", url: str = "", by) -> Entity:
     """Create a person, organisation or group; the slug is derived from the name when not given."""
-    _require(by, "claims.add_entity")
+    require_user(by, "claims.add_entity")
     with transaction.atomic():
         entity = Entity(
             name=name,
@@ -176,11 +198,9 @@ def entity_create(
     return entity
 
 
-def entity_update(
-    *, entity: Entity, by=None, name=UNSET, kind=UNSET, slug=UNSET, description=UNSET, url=UNSET
-) -> Entity:
+def entity_update(*, entity: Entity, by, name=UNSET, kind=UNSET, slug=UNSET, description=UNSET, url=UNSET) -> Entity:
     """Change an entity's fields; only the ones given are written."""
-    _require(by, "claims.change_entity")
+    require_user(by, "claims.change_entity")
     with transaction.atomic():
         locked = Entity.objects.select_for_update().get(pk=entity.pk)
         for field, value in {"name": name, "kind": kind, "slug": slug, "description": description, "url": url}.items():
@@ -206,10 +226,10 @@ def claim_create(
     claimant: Entity,
     entities: Iterable[Entity] = (),
     slug: str | None = None,
-    by=None,
+    by,
 ) -> Claim:
     """Record a claim as a draft; the slug comes from its first words when not given."""
-    _require(by, "claims.add_claim")
+    require_user(by, "claims.add_claim")
     with transaction.atomic():
         claim = Claim(
             text=text,
@@ -236,7 +256,7 @@ def claim_update(
     entities=UNSET,
 ) -> Claim:
     """Edit a claim that the caller loaded at `expected_version`; a stale copy is refused."""
-    _require(by, "claims.change_claim")
+    require_user(by, "claims.change_claim")
     with transaction.atomic():
         # The row lock makes the version check and the bump one step: two editors saving
         # at once are serialised, and the second sees the first one's version.
@@ -304,10 +324,10 @@ def appearance_add(
     occurrence: int | None = None,
     start: int | None = None,
     end: int | None = None,
-    by=None,
+    by,
 ) -> Appearance:
     """Anchor a claim to a quote in a document; the stored quote is the document's own text."""
-    _require(by, "claims.add_appearance")
+    require_user(by, "claims.add_appearance")
     selector = appearance_locate(
         document=document, quote=quote, prefix=prefix, suffix=suffix, occurrence=occurrence, start=start, end=end
     )
@@ -328,9 +348,9 @@ def appearance_add(
     return appearance
 
 
-def appearance_remove(*, appearance: Appearance, by=None) -> None:
+def appearance_remove(*, appearance: Appearance, by) -> None:
     """Remove one anchor of a claim (the document text is untouched)."""
-    _require(by, "claims.delete_appearance")
+    require_user(by, "claims.delete_appearance")
     with transaction.atomic():
         _record_by(appearance, by)
         appearance.delete()

@@ -454,7 +454,7 @@ def find_for_claim(claim: Claim) -> list[Finding]:
     return findings
 
 
-def _store(findings: Iterable[Finding], scope: Q) -> tuple[list[Conflict], dict[str, int]]:
+def _store(findings: Iterable[Finding], scope: Q, *, by) -> tuple[list[Conflict], dict[str, int]]:
     """Upsert findings as conflicts; drop open conflicts within `scope` that were not found again."""
     counts = {"created": 0, "updated": 0, "kept": 0, "removed": 0}
     existing = {(c.claim_a_id, c.claim_b_id, c.field): c for c in Conflict.objects.filter(scope)}
@@ -473,12 +473,14 @@ def _store(findings: Iterable[Finding], scope: Q) -> tuple[list[Conflict], dict[
         if conflict is None:
             conflict = Conflict(claim_a=finding.a, claim_b=finding.b, field=finding.field, **values)
             conflict.full_clean()
+            conflict._history_user = by
             conflict.save()
             counts["created"] += 1
         elif conflict.status == Conflict.Status.OPEN:
             if any(getattr(conflict, name) != value for name, value in values.items()):
                 for name, value in values.items():
                     setattr(conflict, name, value)
+                conflict._history_user = by
                 conflict.save()
                 counts["updated"] += 1
             else:
@@ -489,20 +491,22 @@ def _store(findings: Iterable[Finding], scope: Q) -> tuple[list[Conflict], dict[
     stale = [c.pk for k, c in existing.items() if k not in stored and c.status == Conflict.Status.OPEN]
     if stale:
         # A conflict a published verdict cites is part of the record, even if reopened since.
-        _, removed = Conflict.objects.filter(pk__in=stale, cited_by_verdicts__isnull=True).delete()
-        counts["removed"] = removed.get(Conflict._meta.label, 0)
+        for conflict in Conflict.objects.filter(pk__in=stale, cited_by_verdicts__isnull=True).distinct():
+            conflict._history_user = by  # one by one, so each history row names who removed it
+            conflict.delete()
+            counts["removed"] += 1
     return list(stored.values()), counts
 
 
-def detect_for_claim(*, claim: Claim) -> list[Conflict]:
+def detect_for_claim(*, claim: Claim, by) -> list[Conflict]:
     """Detect and store the conflicts of one claim; call inside the transaction that saved its facts."""
-    stored, _ = _store(find_for_claim(claim), Q(claim_a=claim) | Q(claim_b=claim))
+    stored, _ = _store(find_for_claim(claim), Q(claim_a=claim) | Q(claim_b=claim), by=by)
     return stored
 
 
-def detect_all() -> dict[str, int]:
+def detect_all(*, by) -> dict[str, int]:
     """Detect and store conflicts among all claims; returns counts created/updated/kept/removed."""
-    _, counts = _store(find_all(), Q())
+    _, counts = _store(find_all(), Q(), by=by)
     return counts
 
 

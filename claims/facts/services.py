@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from claims.errors import NotPermitted, TransitionNotAllowed
+from claims.errors import TransitionNotAllowed
 from claims.facts import conflicts
 from claims.models import (
     Claim,
@@ -26,6 +26,7 @@ from claims.models import (
     QuantityFact,
     WageFigure,
 )
+from claims.services import require_user
 
 FACT_MODELS = {
     "wage": WageFigure,
@@ -36,12 +37,6 @@ FACT_MODELS = {
 }
 
 
-def _require(user, perm: str) -> None:
-    # `by=None` is the command line or a loader (a trusted operator); a user needs the permission.
-    if user is not None and not user.has_perm(perm):
-        raise NotPermitted("permission_required", f"You need the {perm!r} permission to do this.")
-
-
 def _lock_claim(claim: Claim) -> Claim:
     # Lock the claim so two editors structuring it at once cannot both create its fact,
     # and detection for the claim sees one settled version of its facts.
@@ -49,17 +44,16 @@ def _lock_claim(claim: Claim) -> Claim:
 
 
 def _save_fact(model, *, claim: Claim, by, values: dict):
-    _require(by, "claims.change_claim")
+    require_user(by, "claims.change_claim")
     with transaction.atomic():
         claim = _lock_claim(claim)
         fact = model.objects.filter(claim=claim).first() or model(claim=claim)
         for name, value in values.items():
             setattr(fact, name, value)
         fact.full_clean()
-        if by is not None:
-            fact._history_user = by
+        fact._history_user = by
         fact.save()
-        conflicts.detect_for_claim(claim=claim)
+        conflicts.detect_for_claim(claim=claim, by=by)
     return fact
 
 
@@ -76,7 +70,7 @@ def wage_set(
     measure: str = "",
     refers_from: date | str | None = None,
     refers_to: date | str | None = None,
-    by=None,
+    by,
 ) -> WageFigure:
     """Give a wage claim its figure (replacing any earlier one) and re-detect its conflicts."""
     return _save_fact(WageFigure, claim=claim, by=by, values=_fields(locals()))
@@ -92,7 +86,7 @@ def contract_set(
     since: date | str | None = None,
     until: date | str | None = None,
     stated_by: Entity | None = None,
-    by=None,
+    by,
 ) -> ContractRelation:
     """Give a contract claim its relationship (replacing any earlier one) and re-detect its conflicts."""
     return _save_fact(ContractRelation, claim=claim, by=by, values=_fields(locals()))
@@ -108,14 +102,14 @@ def knowledge_set(
     known_on: date | str | None = None,
     when_event: str = "",
     stated_by: Entity | None = None,
-    by=None,
+    by,
 ) -> KnowledgeFact:
     """Record who knew (or did not know, or learned) what and when, and re-detect conflicts."""
     return _save_fact(KnowledgeFact, claim=claim, by=by, values=_fields(locals()))
 
 
 def quantity_set(
-    *, claim: Claim, measure: str, value: Decimal | str | int, unit: str = "", qualifier: str = "exactly", by=None
+    *, claim: Claim, measure: str, value: Decimal | str | int, unit: str = "", qualifier: str = "exactly", by
 ) -> QuantityFact:
     """Give a quantity claim its count (replacing any earlier one) and re-detect its conflicts."""
     return _save_fact(QuantityFact, claim=claim, by=by, values=_fields(locals()))
@@ -129,21 +123,20 @@ def event_set(
     recipient: Entity | None = None,
     object: str = "",
     occurred_on: date | str | None = None,
-    by=None,
+    by,
 ) -> EventFact:
     """Record who did what to whom, and when, and re-detect conflicts."""
     return _save_fact(EventFact, claim=claim, by=by, values=_fields(locals()))
 
 
-def fact_remove(*, fact, by=None) -> None:
+def fact_remove(*, fact, by) -> None:
     """Remove a claim's structure; its open conflicts go with it, triaged ones stay as decided."""
-    _require(by, "claims.change_claim")
+    require_user(by, "claims.change_claim")
     with transaction.atomic():
         claim = _lock_claim(fact.claim)
-        if by is not None:
-            fact._history_user = by
+        fact._history_user = by
         fact.delete()
-        conflicts.detect_for_claim(claim=claim)
+        conflicts.detect_for_claim(claim=claim, by=by)
 
 
 def _fields(values: dict) -> dict:
@@ -180,7 +173,7 @@ _SETTERS = {
 }
 
 
-def structure_set(*, claim: Claim, block: str, data: dict, entities: dict[str, Entity], by=None) -> object:
+def structure_set(*, claim: Claim, block: str, data: dict, entities: dict[str, Entity], by) -> object:
     """Apply one structured block of the curated fixture (entity keys, claim keys) to a claim."""
     if block not in _BLOCK_FIELDS:
         raise ValidationError({"block": f"Unknown structure {block!r}; expected one of {', '.join(_BLOCK_FIELDS)}."})
@@ -229,17 +222,18 @@ _NULLABLE = {
 }  # fmt: skip
 
 
-def detect_for_claim(*, claim: Claim) -> list[Conflict]:
+def detect_for_claim(*, claim: Claim, by) -> list[Conflict]:
     """Re-run conflict detection for one claim against every other claim; returns its current conflicts."""
+    require_user(by, "claims.change_conflict")
     with transaction.atomic():
-        return conflicts.detect_for_claim(claim=claim)
+        return conflicts.detect_for_claim(claim=claim, by=by)
 
 
 # --- Triage ------------------------------------------------------------------------------
 
 
 def _triage(*, conflict: Conflict, by, status: str, note: str) -> Conflict:
-    _require(by, "claims.change_conflict")
+    require_user(by, "claims.change_conflict")
     with transaction.atomic():
         # Lock the conflict so two editors triaging it at once cannot overwrite each other.
         conflict = Conflict.objects.select_for_update().get(pk=conflict.pk)
@@ -252,8 +246,7 @@ def _triage(*, conflict: Conflict, by, status: str, note: str) -> Conflict:
         conflict.triaged_by = by
         conflict.triaged_at = timezone.now()
         conflict.full_clean()
-        if by is not None:
-            conflict._history_user = by
+        conflict._history_user = by
         conflict.save()
     return conflict
 
@@ -275,7 +268,8 @@ def conflict_reopen(*, conflict: Conflict, by, note: str = "") -> Conflict:
     return _triage(conflict=conflict, by=by, status=Conflict.Status.OPEN, note=note)
 
 
-def detect_all() -> dict[str, int]:
+def detect_all(*, by) -> dict[str, int]:
     """Re-run detection over every claim: counts of conflicts created, updated, kept and removed."""
+    require_user(by, "claims.change_conflict")
     with transaction.atomic():
-        return conflicts.detect_all()
+        return conflicts.detect_all(by=by)

@@ -3,10 +3,12 @@ import stat
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from claims.models import Appearance, Claim, Entity, SourceDocument
+from claims.services import system_user
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +45,16 @@ def test_import_documents_imports_the_txt_files_of_a_folder_in_order(articles):
     assert out.splitlines()[-1] == "2 documents: 2 created, 0 unchanged, 0 new versions"
 
 
+def test_import_documents_acts_as_the_system_account_or_the_named_user(articles, editor):
+    run("import_documents", str(articles / "a.txt"))
+    assert SourceDocument.history.get(source_file="a.txt").history_user == system_user()
+    with pytest.raises(CommandError, match="no active user"):
+        run("import_documents", str(articles / "b.txt"), "--as", "nobody-here")
+    editor.user_permissions.add(Permission.objects.get(codename="add_sourcedocument"))
+    run("import_documents", str(articles / "b.txt"), "--as", "editor")
+    assert SourceDocument.history.get(source_file="b.txt").history_user == editor
+
+
 def test_import_documents_twice_reports_unchanged(articles):
     run("import_documents", str(articles))
     out = run("import_documents", str(articles))
@@ -64,8 +76,8 @@ def test_a_new_version_reports_the_quotes_it_no_longer_contains(articles):
 
     run("import_documents", str(articles))
     old = SourceDocument.objects.get(source_file="a.txt")
-    kept = appearance_add(claim=ClaimFactory(slug="pay-claim"), document=old, quote="$7.25 an hour")
-    appearance_add(claim=ClaimFactory(slug="knowledge-claim"), document=old, quote="didn’t know")
+    kept = appearance_add(claim=ClaimFactory(slug="pay-claim"), document=old, quote="$7.25 an hour", by=system_user())
+    appearance_add(claim=ClaimFactory(slug="knowledge-claim"), document=old, quote="didn’t know", by=system_user())
     (articles / "a.txt").write_text(ARTICLE.replace("didn’t know", "knew"), encoding="utf-8")
 
     out = run("import_documents", str(articles / "a.txt"))
@@ -177,6 +189,14 @@ def test_load_curated_loads_entities_metadata_claims_and_appearances(curated):
     second = Claim.objects.get(slug="vendor-said").appearances.get()
     assert second.start == ARTICLE.rindex("The vendor said")
     assert "2 claims (2 created with 2 appearances" in out
+
+
+def test_load_curated_history_names_the_system_account(curated):
+    path, _ = curated
+    run("load_curated", str(path))
+    claim = Claim.objects.get(slug="vendor-paid-725")
+    assert claim.created_by == system_user() == claim.history.earliest().history_user
+    assert {a.history.earliest().history_user for a in claim.appearances.all()} == {system_user()}
 
 
 def test_load_curated_twice_creates_and_changes_nothing(curated):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from claims import services
 from claims.errors import NotPermitted, StaleVersion, TransitionNotAllowed
 from claims.models import Appearance, Claim, Entity, SourceDocument
+from claims.services import system_user
 from tests.factories import AppearanceFactory, ClaimFactory, DocumentFactory, EntityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def write(path, content: str | bytes):
 
 
 def test_import_stores_the_text_exactly_with_its_sha256(tmp_path):
-    result = services.document_import(path=write(tmp_path / "a.txt", ARTICLE))
+    result = services.document_import(path=write(tmp_path / "a.txt", ARTICLE), by=system_user())
     assert result.status == "created"
     document = SourceDocument.objects.get()
     assert document.text == ARTICLE  # NBSP, curly quotes, CRLF and trailing whitespace kept
@@ -32,8 +33,8 @@ def test_import_stores_the_text_exactly_with_its_sha256(tmp_path):
 
 def test_reimporting_the_same_text_is_unchanged(tmp_path):
     path = write(tmp_path / "a.txt", ARTICLE)
-    first = services.document_import(path=path)
-    second = services.document_import(path=path)
+    first = services.document_import(path=path, by=system_user())
+    second = services.document_import(path=path, by=system_user())
     assert second.status == "unchanged"
     assert second.document == first.document
     assert SourceDocument.objects.count() == 1
@@ -52,7 +53,7 @@ def test_reimporting_the_same_text_is_unchanged(tmp_path):
 def test_bad_files_are_refused_with_one_line_naming_the_file(tmp_path, content, message):
     path = write(tmp_path / "bad.txt", content)
     with pytest.raises(services.DocumentRefused, match=message) as excinfo:
-        services.document_import(path=path)
+        services.document_import(path=path, by=system_user())
     assert str(path) in excinfo.value.message
     assert "\n" not in excinfo.value.message
     assert not SourceDocument.objects.exists()
@@ -67,14 +68,14 @@ def test_files_over_the_size_limit_are_refused(tmp_path, settings):
 
 def test_a_changed_file_becomes_a_new_version_and_old_anchors_keep_the_old_text(tmp_path):
     path = write(tmp_path / "a.txt", ARTICLE)
-    old = services.document_import(path=path).document
+    old = services.document_import(path=path, by=system_user()).document
     services.document_update_metadata(
-        document=old, title="Prison labor", outlet="The Hill", author="", published_on=None, url=""
+        document=old, title="Prison labor", outlet="The Hill", author="", published_on=None, url="", by=system_user()
     )
-    appearance = services.appearance_add(claim=ClaimFactory(), document=old, quote="$7.25 an hour")
+    appearance = services.appearance_add(claim=ClaimFactory(), document=old, quote="$7.25 an hour", by=system_user())
 
     write(path, "Correction appended.\n" + ARTICLE)
-    result = services.document_import(path=path)
+    result = services.document_import(path=path, by=system_user())
 
     assert result.status == "new_version"
     new = result.document
@@ -90,9 +91,9 @@ def test_a_changed_file_becomes_a_new_version_and_old_anchors_keep_the_old_text(
 
 def test_a_third_version_follows_the_latest_one(tmp_path):
     path = write(tmp_path / "a.txt", "one")
-    first = services.document_import(path=path).document
-    second = services.document_import(path=write(path, "two")).document
-    third = services.document_import(path=write(path, "three")).document
+    first = services.document_import(path=path, by=system_user()).document
+    second = services.document_import(path=write(path, "two"), by=system_user()).document
+    third = services.document_import(path=write(path, "three"), by=system_user()).document
     assert (third.previous_version, second.previous_version) == (second, first)
 
 
@@ -101,7 +102,13 @@ def test_update_metadata_never_touches_the_text():
     original = document.text
     document.text = "tampered in memory"
     services.document_update_metadata(
-        document=document, title="T", outlet="O", author="A", published_on=None, url="https://example.org/a"
+        document=document,
+        title="T",
+        outlet="O",
+        author="A",
+        published_on=None,
+        url="https://example.org/a",
+        by=system_user(),
     )
     document.refresh_from_db()
     assert document.text == original
@@ -111,7 +118,13 @@ def test_update_metadata_never_touches_the_text():
 def test_update_metadata_validates_the_url():
     with pytest.raises(ValidationError) as excinfo:
         services.document_update_metadata(
-            document=DocumentFactory(), title="", outlet="", author="", published_on=None, url="not a url"
+            document=DocumentFactory(),
+            title="",
+            outlet="",
+            author="",
+            published_on=None,
+            url="not a url",
+            by=system_user(),
         )
     assert "url" in excinfo.value.message_dict
 
@@ -120,14 +133,14 @@ def test_update_metadata_validates_the_url():
 
 
 def test_entity_create_derives_a_unique_slug():
-    first = services.entity_create(name="Michael Bloomberg", kind=Entity.Kind.PERSON)
-    second = services.entity_create(name="Michael Bloomberg", kind=Entity.Kind.PERSON)
+    first = services.entity_create(name="Michael Bloomberg", kind=Entity.Kind.PERSON, by=system_user())
+    second = services.entity_create(name="Michael Bloomberg", kind=Entity.Kind.PERSON, by=system_user())
     assert (first.slug, second.slug) == ("michael-bloomberg", "michael-bloomberg-2")
 
 
 def test_entity_update_writes_only_the_given_fields():
     entity = EntityFactory(description="kept")
-    services.entity_update(entity=entity, name="ProCom")
+    services.entity_update(entity=entity, name="ProCom", by=system_user())
     entity.refresh_from_db()
     assert (entity.name, entity.description) == ("ProCom", "kept")
 
@@ -142,6 +155,7 @@ def test_claim_create_makes_a_draft_with_a_slug_from_its_text():
         kind=Claim.Kind.CONTRACT,
         claimant=claimant,
         entities=[about],
+        by=system_user(),
     )
     assert claim.status == Claim.Status.DRAFT
     assert claim.slug == "the-campaign-ended-its-contract-with-the-vendor"
@@ -150,36 +164,36 @@ def test_claim_create_makes_a_draft_with_a_slug_from_its_text():
 
 def test_claim_slugs_are_made_unique():
     claimant = EntityFactory()
-    first = services.claim_create(text="Same words.", kind="other", claimant=claimant)
-    second = services.claim_create(text="Same words.", kind="other", claimant=claimant)
+    first = services.claim_create(text="Same words.", kind="other", claimant=claimant, by=system_user())
+    second = services.claim_create(text="Same words.", kind="other", claimant=claimant, by=system_user())
     assert second.slug == f"{first.slug}-2"
 
 
 def test_claim_create_refuses_a_taken_explicit_slug():
     ClaimFactory(slug="taken")
     with pytest.raises(ValidationError) as excinfo:
-        services.claim_create(text="Another.", kind="other", claimant=EntityFactory(), slug="taken")
+        services.claim_create(text="Another.", kind="other", claimant=EntityFactory(), slug="taken", by=system_user())
     assert "slug" in excinfo.value.message_dict
 
 
 def test_claim_create_refuses_an_unknown_kind():
     with pytest.raises(ValidationError) as excinfo:
-        services.claim_create(text="x", kind="rumour", claimant=EntityFactory())
+        services.claim_create(text="x", kind="rumour", claimant=EntityFactory(), by=system_user())
     assert "kind" in excinfo.value.message_dict
 
 
 def test_claim_update_bumps_the_version():
     claim = ClaimFactory()
-    updated = services.claim_update(claim=claim, by=None, expected_version=1, text="Reworded.")
+    updated = services.claim_update(claim=claim, by=system_user(), expected_version=1, text="Reworded.")
     assert (updated.text, updated.version) == ("Reworded.", 2)
 
 
 def test_claim_update_from_a_stale_copy_is_refused_and_writes_nothing():
     claim = ClaimFactory(text="Original.")
     stale = Claim.objects.get(pk=claim.pk)
-    services.claim_update(claim=claim, by=None, expected_version=1, text="First editor.")
+    services.claim_update(claim=claim, by=system_user(), expected_version=1, text="First editor.")
     with pytest.raises(StaleVersion) as excinfo:
-        services.claim_update(claim=stale, by=None, expected_version=stale.version, text="Second editor.")
+        services.claim_update(claim=stale, by=system_user(), expected_version=stale.version, text="Second editor.")
     assert excinfo.value.current_version == 2
     assert "Someone else saved this claim" in excinfo.value.message
     claim.refresh_from_db()
@@ -190,7 +204,7 @@ def test_claim_update_from_a_stale_copy_is_refused_and_writes_nothing():
 def test_the_text_of_a_published_claim_is_frozen(status):
     claim = ClaimFactory(status=status, text="As published.")
     with pytest.raises(TransitionNotAllowed) as excinfo:
-        services.claim_update(claim=claim, by=None, expected_version=1, text="Quietly reworded.")
+        services.claim_update(claim=claim, by=system_user(), expected_version=1, text="Quietly reworded.")
     assert excinfo.value.rule == "published_claim_frozen"
     claim.refresh_from_db()
     assert (claim.text, claim.version) == ("As published.", 1)
@@ -199,7 +213,7 @@ def test_the_text_of_a_published_claim_is_frozen(status):
 def test_a_published_claim_can_still_be_tagged_with_entities():
     claim = ClaimFactory(status=Claim.Status.PUBLISHED)
     entity = EntityFactory()
-    services.claim_update(claim=claim, by=None, expected_version=1, text=claim.text, entities=[entity])
+    services.claim_update(claim=claim, by=system_user(), expected_version=1, text=claim.text, entities=[entity])
     assert list(claim.entities.all()) == [entity]
 
 
@@ -221,7 +235,9 @@ def test_claim_changes_are_recorded_in_history_with_the_user():
 
 def test_appearance_add_finds_the_quote_and_stores_the_real_slice():
     document = DocumentFactory()
-    appearance = services.appearance_add(claim=ClaimFactory(), document=document, quote='"didn\'t know about  this"')
+    appearance = services.appearance_add(
+        claim=ClaimFactory(), document=document, quote='"didn\'t know about  this"', by=system_user()
+    )
     assert appearance.exact == "“didn’t know about this”"
     assert document.text[appearance.start : appearance.end] == appearance.exact
     assert appearance.prefix == document.text[appearance.start - 32 : appearance.start]
@@ -232,7 +248,9 @@ def test_appearance_add_with_offsets_refuses_a_mismatched_quote_naming_the_field
     document = DocumentFactory()
     start = document.text.index("$7.25")
     with pytest.raises(ValidationError) as excinfo:
-        services.appearance_add(claim=ClaimFactory(), document=document, quote="$9.00", start=start, end=start + 5)
+        services.appearance_add(
+            claim=ClaimFactory(), document=document, quote="$9.00", start=start, end=start + 5, by=system_user()
+        )
     assert "does not match the document" in excinfo.value.message_dict["exact"][0]
     assert not Appearance.objects.exists()
 
@@ -241,29 +259,29 @@ def test_appearance_add_with_matching_offsets_is_stored():
     document = DocumentFactory()
     start = document.text.index("$7.25")
     appearance = services.appearance_add(
-        claim=ClaimFactory(), document=document, quote="$7.25", start=start, end=start + 5
+        claim=ClaimFactory(), document=document, quote="$7.25", start=start, end=start + 5, by=system_user()
     )
     assert (appearance.start, appearance.end) == (start, start + 5)
 
 
 def test_appearance_add_refuses_a_quote_that_is_not_in_the_document():
     with pytest.raises(ValidationError) as excinfo:
-        services.appearance_add(claim=ClaimFactory(), document=DocumentFactory(), quote="never said")
+        services.appearance_add(claim=ClaimFactory(), document=DocumentFactory(), quote="never said", by=system_user())
     assert "does not occur" in excinfo.value.message_dict["exact"][0]
 
 
 def test_the_same_span_cannot_be_anchored_twice_for_one_claim():
     claim, document = ClaimFactory(), DocumentFactory()
-    services.appearance_add(claim=claim, document=document, quote="$7.25 an hour")
+    services.appearance_add(claim=claim, document=document, quote="$7.25 an hour", by=system_user())
     with pytest.raises(ValidationError, match="already anchored"):
-        services.appearance_add(claim=claim, document=document, quote="$7.25 an hour")
+        services.appearance_add(claim=claim, document=document, quote="$7.25 an hour", by=system_user())
     assert claim.appearances.count() == 1
 
 
 def test_appearance_remove_deletes_only_the_anchor():
     appearance = AppearanceFactory()
     document = appearance.document
-    services.appearance_remove(appearance=appearance)
+    services.appearance_remove(appearance=appearance, by=system_user())
     assert not Appearance.objects.exists()
     assert SourceDocument.objects.filter(pk=document.pk).exists()
 
@@ -274,8 +292,8 @@ def test_a_claim_knows_its_first_appearance_by_publication_date():
     claim = ClaimFactory()
     later = DocumentFactory(published_on=date(2020, 2, 1))
     earlier = DocumentFactory(published_on=date(2020, 1, 1))
-    services.appearance_add(claim=claim, document=later, quote="$7.25 an hour")
-    services.appearance_add(claim=claim, document=earlier, quote="$7.25 an hour")
+    services.appearance_add(claim=claim, document=later, quote="$7.25 an hour", by=system_user())
+    services.appearance_add(claim=claim, document=earlier, quote="$7.25 an hour", by=system_user())
     assert claim.first_appearance.document == earlier
 
 
@@ -294,9 +312,9 @@ def test_an_anchor_on_an_old_version_can_be_resolved_in_the_new_text(tmp_path):
     from claims import anchoring
 
     path = write(tmp_path / "a.txt", ARTICLE)
-    old = services.document_import(path=path).document
-    appearance = services.appearance_add(claim=ClaimFactory(), document=old, quote="$7.25 an hour")
-    new = services.document_import(path=write(path, "Correction appended.\n" + ARTICLE)).document
+    old = services.document_import(path=path, by=system_user()).document
+    appearance = services.appearance_add(claim=ClaimFactory(), document=old, quote="$7.25 an hour", by=system_user())
+    new = services.document_import(path=write(path, "Correction appended.\n" + ARTICLE), by=system_user()).document
     selector = anchoring.resolve(
         new.text,
         exact=appearance.exact,
@@ -327,7 +345,7 @@ def test_two_editors_saving_at_once_one_wins_and_the_other_is_told():
         try:
             copy = Claim.objects.get(pk=claim.pk)
             barrier.wait()
-            services.claim_update(claim=copy, by=None, expected_version=copy.version, text=text)
+            services.claim_update(claim=copy, by=system_user(), expected_version=copy.version, text=text)
             outcomes.append("saved")
         except StaleVersion:
             outcomes.append("stale")
@@ -342,3 +360,21 @@ def test_two_editors_saving_at_once_one_wins_and_the_other_is_told():
     assert sorted(outcomes) == ["saved", "stale"]
     claim.refresh_from_db()
     assert claim.version == 2 and claim.text in {"Editor A.", "Editor B."}
+
+
+# --- who acts ---------------------------------------------------------------------------
+
+
+def test_services_refuse_a_write_that_names_nobody():
+    with pytest.raises(NotPermitted) as err:
+        services.entity_create(name="Someone", kind="person", by=None)
+    assert err.value.rule == "user_required"
+    with pytest.raises(TypeError, match="by"):
+        services.entity_create(name="Someone", kind="person")
+    assert not Entity.objects.exists()
+
+
+def test_the_system_account_cannot_log_in_and_is_not_staff():
+    user = system_user()
+    assert user.username == "system" and not user.has_usable_password() and not user.is_staff
+    assert user.has_perm("claims.add_claim") and system_user() == user

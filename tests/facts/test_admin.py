@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from claims.facts.services import contract_set, knowledge_set, wage_set
 from claims.models import Conflict, WageFigure
+from claims.services import system_user
 from tests.claims.test_admin import form_data
 from tests.factories import AppearanceFactory, UserFactory
 
@@ -26,8 +27,8 @@ def editor(client):
 def conflict(people, make_claim):
     cap, daily = make_claim("wage", slug="doc-cap"), make_claim("wage", slug="scallan-daily")
     AppearanceFactory(claim=cap, quote="up to $20 per month")
-    wage_set(claim=cap, amount="20", period="month", qualifier="up_to", measure="inmate pay")
-    wage_set(claim=daily, amount="20", period="day", measure="inmate pay")
+    wage_set(claim=cap, amount="20", period="month", qualifier="up_to", measure="inmate pay", by=system_user())
+    wage_set(claim=daily, amount="20", period="day", measure="inmate pay", by=system_user())
     return Conflict.objects.get()
 
 
@@ -70,7 +71,7 @@ def test_a_negative_wage_on_the_claim_page_is_a_field_error_and_nothing_is_saved
 def test_the_wage_inline_shows_converted_figures_with_assumptions(client, editor, make_claim, settings):
     settings.WAGE_HOURS_PER_DAY, settings.WAGE_DAYS_PER_MONTH = 8, 22
     claim = make_claim("wage")
-    wage_set(claim=claim, amount="7.25", period="hour")
+    wage_set(claim=claim, amount="7.25", period="hour", by=system_user())
 
     page = client.get(change_url(claim)).content.decode()
 
@@ -154,8 +155,8 @@ def test_triage_from_the_conflict_page_goes_through_the_service(client, editor, 
 def test_conflict_changelist_query_count_is_fixed(client, editor, people, make_claim, django_assert_num_queries, n):
     for i in range(n):
         cap, daily = make_claim("wage"), make_claim("wage")
-        wage_set(claim=cap, amount="20", period="month", qualifier="up_to", measure=f"pay {i}")
-        wage_set(claim=daily, amount="20", period="day", measure=f"pay {i}")
+        wage_set(claim=cap, amount="20", period="month", qualifier="up_to", measure=f"pay {i}", by=system_user())
+        wage_set(claim=daily, amount="20", period="day", measure=f"pay {i}", by=system_user())
     url = reverse("admin:claims_conflict_changelist")
     client.get(url)  # warm the permission caches
 
@@ -166,8 +167,20 @@ def test_conflict_changelist_query_count_is_fixed(client, editor, people, make_c
 
 
 def test_entity_page_draws_the_relationship_graph(client, editor, people, make_claim):
-    contract_set(claim=make_claim("contract"), engager=people["campaign"], engaged=people["vendor"], role="vendor")
-    contract_set(claim=make_claim("contract"), engager=people["vendor"], engaged=people["procom"], role="subcontractor")
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["campaign"],
+        engaged=people["vendor"],
+        role="vendor",
+        by=system_user(),
+    )
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["vendor"],
+        engaged=people["procom"],
+        role="subcontractor",
+        by=system_user(),
+    )
 
     page = client.get(change_url(people["vendor"])).content.decode()
 
@@ -180,7 +193,7 @@ def test_claim_page_draws_the_graph_and_escapes_names(client, editor, people, ma
     people["vendor"].name = "<b>Vendor & Co</b>"
     people["vendor"].save()
     claim = make_claim("contract")
-    contract_set(claim=claim, engager=people["campaign"], engaged=people["vendor"], role="vendor")
+    contract_set(claim=claim, engager=people["campaign"], engaged=people["vendor"], role="vendor", by=system_user())
 
     page = client.get(change_url(claim)).content.decode()
 
@@ -195,8 +208,15 @@ def test_timeline_and_graph_pages(client, editor, people, make_claim):
         subject_text="prison labor was used",
         polarity="learned",
         when_event="after The Intercept's inquiry",
+        by=system_user(),
     )
-    contract_set(claim=make_claim("contract"), engager=people["campaign"], engaged=people["vendor"], role="vendor")
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["campaign"],
+        engaged=people["vendor"],
+        role="vendor",
+        by=system_user(),
+    )
 
     timeline = client.get(reverse("admin:claims_conflict_timeline")).content.decode()
     graph = client.get(reverse("admin:claims_conflict_graph")).content.decode()
@@ -206,8 +226,8 @@ def test_timeline_and_graph_pages(client, editor, people, make_claim):
 
 
 def test_wage_figure_list_compares_figures_per_month(client, editor, make_claim):
-    wage_set(claim=make_claim("wage"), amount="7.25", period="hour")
-    wage_set(claim=make_claim("wage"), amount="55900000000", period="lump_sum")
+    wage_set(claim=make_claim("wage"), amount="7.25", period="hour", by=system_user())
+    wage_set(claim=make_claim("wage"), amount="55900000000", period="lump_sum", by=system_user())
 
     page = client.get(reverse("admin:claims_wagefigure_changelist")).content.decode()
 
@@ -245,7 +265,13 @@ def test_reviewers_see_conflicts_and_relationships_only_of_claims_assigned_to_th
     reviewer = UserFactory(username="facts-reviewer-2", is_staff=True)
     reviewer.groups.add(Group.objects.get(name="Reviewers"))
     client.force_login(reviewer)
-    contract_set(claim=make_claim("contract"), engager=people["campaign"], engaged=people["vendor"], role="vendor")
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["campaign"],
+        engaged=people["vendor"],
+        role="vendor",
+        by=system_user(),
+    )
 
     changelist = client.get(reverse("admin:claims_conflict_changelist")).content.decode()
     graph = client.get(reverse("admin:claims_conflict_graph")).content.decode()
@@ -261,7 +287,7 @@ def test_the_claim_page_offers_only_the_structure_its_kind_calls_for(client, edi
     assert 'id="contract-group"' not in page
 
     other = make_claim("other")
-    contract_set(claim=other, engager=people["campaign"], engaged=people["vendor"], role="vendor")
+    contract_set(claim=other, engager=people["campaign"], engaged=people["vendor"], role="vendor", by=system_user())
     page = client.get(change_url(other)).content.decode()
     assert 'id="contract-group"' in page  # a structure it already has stays visible
     assert 'id="wage-group"' not in page

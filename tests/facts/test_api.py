@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from claims.facts.services import conflict_confirm, contract_set, event_set, knowledge_set, wage_set
 from claims.models import Claim, Conflict
+from claims.services import system_user
 from tests.factories import AppearanceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,14 @@ def chain(people, make_claim, n: int = 1):
         ]:
             claim = make_claim("contract")
             AppearanceFactory(claim=claim)
-            contract_set(claim=claim, engager=people[engager], engaged=people[engaged], role=role, status=status)
+            contract_set(
+                claim=claim,
+                engager=people[engager],
+                engaged=people[engaged],
+                role=role,
+                status=status,
+                by=system_user(),
+            )
             claims.append(claim)
     return claims
 
@@ -60,9 +68,14 @@ def test_graph_has_nodes_in_chain_order_and_edges_with_their_claims(people, make
 
 def test_graph_edge_is_disputed_when_claims_disagree_on_status(people, make_claim, staff_client):
     pair = {"engager": people["campaign"], "engaged": people["vendor"], "role": "vendor"}
-    contract_set(claim=make_claim("contract"), status="active", **pair)
+    contract_set(claim=make_claim("contract"), status="active", **pair, by=system_user())
     contract_set(
-        claim=make_claim("contract"), status="ended", since=date(2019, 11, 1), until=date(2019, 12, 23), **pair
+        claim=make_claim("contract"),
+        status="ended",
+        since=date(2019, 11, 1),
+        until=date(2019, 12, 23),
+        **pair,
+        by=system_user(),
     )
 
     edge = staff_client.get("/api/entities/graph/").json()["edges"][0]
@@ -121,14 +134,14 @@ def test_timeline_is_chronological_with_sources(people, make_claim, staff_client
     AppearanceFactory(claim=learned)
     knowledge_set(
         claim=learned, actor=people["campaign"], subject_text="prison labor", polarity="learned",
-        known_on=date(2019, 12, 23), when_event="after The Intercept's inquiry",
+        known_on=date(2019, 12, 23), when_event="after The Intercept's inquiry", by=system_user()
     )  # fmt: skip
     ended = make_claim("contract")
     contract_set(
         claim=ended, engager=people["campaign"], engaged=people["vendor"], role="vendor", status="ended",
-        since=date(2019, 11, 1), until=date(2019, 12, 23),
+        since=date(2019, 11, 1), until=date(2019, 12, 23), by=system_user()
     )  # fmt: skip
-    event_set(claim=make_claim("event"), actor=people["campaign"], action="apologized")
+    event_set(claim=make_claim("event"), actor=people["campaign"], action="apologized", by=system_user())
 
     items = staff_client.get("/api/timeline/").json()
 
@@ -148,7 +161,7 @@ def test_timeline_uses_the_reporting_date_when_the_claim_gives_none(people, make
     appearance = AppearanceFactory(claim=claim)
     appearance.document.published_on = date(2019, 12, 24)
     appearance.document.save()
-    event_set(claim=claim, actor=people["campaign"], action="apologized")
+    event_set(claim=claim, actor=people["campaign"], action="apologized", by=system_user())
 
     item = staff_client.get("/api/timeline/").json()[0]
 
@@ -161,8 +174,8 @@ def test_timeline_query_count_is_fixed(people, make_claim, staff_client, django_
     for _ in range(n):
         claim = make_claim("knowledge")
         AppearanceFactory(claim=claim)
-        knowledge_set(claim=claim, actor=people["campaign"], subject_text="x", polarity="learned")
-        event_set(claim=make_claim("event"), actor=people["procom"], action="made calls")
+        knowledge_set(claim=claim, actor=people["campaign"], subject_text="x", polarity="learned", by=system_user())
+        event_set(claim=make_claim("event"), actor=people["procom"], action="made calls", by=system_user())
 
     # knowledge, contracts and events: one query each plus one for their appearances
     with django_assert_num_queries(6):
@@ -175,8 +188,8 @@ def conflicting(people, make_claim):
         cap, daily = make_claim("wage"), make_claim("wage")
         AppearanceFactory(claim=cap)
         measure = f"pay {cap.pk}"  # each pair its own pay, so pairs do not conflict with each other
-        wage_set(claim=cap, amount="20", period="month", qualifier="up_to", measure=measure)
-        wage_set(claim=daily, amount="20", period="day", measure=measure)
+        wage_set(claim=cap, amount="20", period="month", qualifier="up_to", measure=measure, by=system_user())
+        wage_set(claim=daily, amount="20", period="day", measure=measure, by=system_user())
         return cap, daily
 
     return make
@@ -258,6 +271,7 @@ def test_undated_knowledge_is_ordered_by_its_wording_before_and_after(people, ma
             subject_text="x",
             polarity=polarity,
             when_event=when,
+            by=system_user(),
         )
 
     items = staff_client.get("/api/timeline/").json()

@@ -20,6 +20,7 @@ from claims.facts.services import (
     wage_set,
 )
 from claims.models import Conflict
+from claims.services import system_user
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +38,7 @@ def wage(people, make_claim):
             measure=measure,
             payer=people[payer] if payer else None,
             payee=people[payee] if payee else None,
+            by=system_user(),
         )
         return claim
 
@@ -176,8 +178,14 @@ def test_a_lump_sum_is_not_compared_with_a_rate(wage):
 
 def test_same_engaged_party_with_a_different_engager_conflicts(people, make_claim):
     direct = make_claim("contract")
-    contract_set(claim=direct, engager=people["campaign"], engaged=people["procom"], role="vendor")
-    contract_set(claim=make_claim("contract"), engager=people["vendor"], engaged=people["procom"], role="subcontractor")
+    contract_set(claim=direct, engager=people["campaign"], engaged=people["procom"], role="vendor", by=system_user())
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["vendor"],
+        engaged=people["procom"],
+        role="subcontractor",
+        by=system_user(),
+    )
 
     conflict = only_conflict()
     assert (conflict.field, conflict.value_a, conflict.value_b) == (
@@ -189,35 +197,53 @@ def test_same_engaged_party_with_a_different_engager_conflicts(people, make_clai
 
 def test_active_against_ended_conflicts_but_unknown_does_not(people, make_claim):
     pair = {"engager": people["campaign"], "engaged": people["vendor"], "role": "vendor"}
-    contract_set(claim=make_claim("contract"), status="active", **pair)
-    contract_set(claim=make_claim("contract"), status="unknown", **pair)
+    contract_set(claim=make_claim("contract"), status="active", **pair, by=system_user())
+    contract_set(claim=make_claim("contract"), status="unknown", **pair, by=system_user())
     assert not Conflict.objects.exists()
 
-    contract_set(claim=make_claim("contract"), status="ended", **pair)
+    contract_set(claim=make_claim("contract"), status="ended", **pair, by=system_user())
 
     assert list(Conflict.objects.values_list("field", flat=True)) == ["status"]
 
 
 def test_same_pair_with_a_different_role_conflicts(people, make_claim):
     pair = {"engager": people["procom"], "engaged": people["odoc"]}
-    contract_set(claim=make_claim("contract"), role="client", **pair)
-    contract_set(claim=make_claim("contract"), role="operator", **pair)
+    contract_set(claim=make_claim("contract"), role="client", **pair, by=system_user())
+    contract_set(claim=make_claim("contract"), role="operator", **pair, by=system_user())
 
     assert only_conflict().field == "role"
 
 
 def test_different_relationships_in_the_chain_do_not_conflict(people, make_claim):
-    contract_set(claim=make_claim("contract"), engager=people["campaign"], engaged=people["vendor"], role="vendor")
-    contract_set(claim=make_claim("contract"), engager=people["vendor"], engaged=people["procom"], role="subcontractor")
-    contract_set(claim=make_claim("contract"), engager=people["procom"], engaged=people["inmates"], role="employer")
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["campaign"],
+        engaged=people["vendor"],
+        role="vendor",
+        by=system_user(),
+    )
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["vendor"],
+        engaged=people["procom"],
+        role="subcontractor",
+        by=system_user(),
+    )
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["procom"],
+        engaged=people["inmates"],
+        role="employer",
+        by=system_user(),
+    )
 
     assert not Conflict.objects.exists()
 
 
 def test_different_end_dates_conflict(people, make_claim):
     pair = {"engager": people["campaign"], "engaged": people["vendor"], "role": "vendor", "status": "ended"}
-    contract_set(claim=make_claim("contract"), until=date(2019, 12, 23), **pair)
-    contract_set(claim=make_claim("contract"), until=date(2019, 12, 24), **pair)
+    contract_set(claim=make_claim("contract"), until=date(2019, 12, 23), **pair, by=system_user())
+    contract_set(claim=make_claim("contract"), until=date(2019, 12, 24), **pair, by=system_user())
 
     assert only_conflict().field == "until"
 
@@ -226,29 +252,31 @@ def test_different_end_dates_conflict(people, make_claim):
 
 
 def test_two_different_lower_bounds_for_the_same_count_are_flagged(make_claim):
-    quantity_set(claim=make_claim("quantity"), measure="prisons used", value=2, qualifier="at_least")
-    quantity_set(claim=make_claim("quantity"), measure="prisons used", value=1, qualifier="at_least")
+    quantity_set(claim=make_claim("quantity"), measure="prisons used", value=2, qualifier="at_least", by=system_user())
+    quantity_set(claim=make_claim("quantity"), measure="prisons used", value=1, qualifier="at_least", by=system_user())
 
     assert "lower bounds" in only_conflict().explanation
 
 
 def test_an_exact_count_within_a_bound_is_compatible(make_claim):
-    quantity_set(claim=make_claim("quantity"), measure="prisons used", value=2, qualifier="exactly")
-    quantity_set(claim=make_claim("quantity"), measure="prisons used", value=1, qualifier="at_least")
+    quantity_set(claim=make_claim("quantity"), measure="prisons used", value=2, qualifier="exactly", by=system_user())
+    quantity_set(claim=make_claim("quantity"), measure="prisons used", value=1, qualifier="at_least", by=system_user())
 
     assert not Conflict.objects.exists()
 
 
 def test_two_exact_counts_that_differ_conflict(make_claim):
-    quantity_set(claim=make_claim("quantity"), measure="prison call centers", value=2)
-    quantity_set(claim=make_claim("quantity"), measure="prison call centers", value=3)
+    quantity_set(claim=make_claim("quantity"), measure="prison call centers", value=2, by=system_user())
+    quantity_set(claim=make_claim("quantity"), measure="prison call centers", value=3, by=system_user())
 
     assert only_conflict().value_b == "3"
 
 
 def test_counts_of_different_things_are_not_compared(make_claim):
-    quantity_set(claim=make_claim("quantity"), measure="prison call centers", value=2)
-    quantity_set(claim=make_claim("quantity"), measure="prison capacity", value=900, qualifier="at_least")
+    quantity_set(claim=make_claim("quantity"), measure="prison call centers", value=2, by=system_user())
+    quantity_set(
+        claim=make_claim("quantity"), measure="prison capacity", value=900, qualifier="at_least", by=system_user()
+    )
 
     assert not Conflict.objects.exists()
 
@@ -258,25 +286,41 @@ def test_counts_of_different_things_are_not_compared(make_claim):
 
 def test_same_event_with_a_different_recipient_conflicts(people, make_claim):
     event_set(
-        claim=make_claim("event"), actor=people["campaign"], action="ended relationship", recipient=people["procom"]
+        claim=make_claim("event"),
+        actor=people["campaign"],
+        action="ended relationship",
+        recipient=people["procom"],
+        by=system_user(),
     )
     event_set(
-        claim=make_claim("event"), actor=people["campaign"], action="ended relationship", recipient=people["vendor"]
+        claim=make_claim("event"),
+        actor=people["campaign"],
+        action="ended relationship",
+        recipient=people["vendor"],
+        by=system_user(),
     )
 
     assert only_conflict().field == "recipient"
 
 
 def test_same_event_with_a_different_actor_conflicts(people, make_claim):
-    event_set(claim=make_claim("event"), actor=people["campaign"], action="hired", recipient=people["procom"])
-    event_set(claim=make_claim("event"), actor=people["vendor"], action="hired", recipient=people["procom"])
+    event_set(
+        claim=make_claim("event"),
+        actor=people["campaign"],
+        action="hired",
+        recipient=people["procom"],
+        by=system_user(),
+    )
+    event_set(
+        claim=make_claim("event"), actor=people["vendor"], action="hired", recipient=people["procom"], by=system_user()
+    )
 
     assert only_conflict().field == "actor"
 
 
 def test_different_actions_are_different_events(people, make_claim):
-    event_set(claim=make_claim("event"), actor=people["campaign"], action="apologized")
-    event_set(claim=make_claim("event"), actor=people["campaign"], action="ended relationship")
+    event_set(claim=make_claim("event"), actor=people["campaign"], action="apologized", by=system_user())
+    event_set(claim=make_claim("event"), actor=people["campaign"], action="ended relationship", by=system_user())
 
     assert not Conflict.objects.exists()
 
@@ -287,26 +331,48 @@ def test_different_actions_are_different_events(people, make_claim):
 def test_knew_against_did_not_know_conflicts(people, make_claim):
     subject = make_claim("other")
     knowledge_set(
-        claim=make_claim("knowledge"), actor=people["campaign"], subject_claim=subject, polarity="did_not_know"
+        claim=make_claim("knowledge"),
+        actor=people["campaign"],
+        subject_claim=subject,
+        polarity="did_not_know",
+        by=system_user(),
     )
-    knowledge_set(claim=make_claim("knowledge"), actor=people["campaign"], subject_claim=subject, polarity="knew")
+    knowledge_set(
+        claim=make_claim("knowledge"),
+        actor=people["campaign"],
+        subject_claim=subject,
+        polarity="knew",
+        by=system_user(),
+    )
 
     assert only_conflict().field == "polarity"
 
 
 def test_learned_after_not_knowing_is_compatible(people, make_claim):
     facts = {"actor": people["campaign"], "subject_text": "prison labor was used"}
-    knowledge_set(claim=make_claim("knowledge"), polarity="did_not_know", **facts)
+    knowledge_set(claim=make_claim("knowledge"), polarity="did_not_know", **facts, by=system_user())
     knowledge_set(
-        claim=make_claim("knowledge"), polarity="learned", when_event="after The Intercept's inquiry", **facts
+        claim=make_claim("knowledge"),
+        polarity="learned",
+        when_event="after The Intercept's inquiry",
+        **facts,
+        by=system_user(),
     )
 
     assert not Conflict.objects.exists()
 
 
 def test_knowledge_of_different_actors_is_not_compared(people, make_claim):
-    knowledge_set(claim=make_claim("knowledge"), actor=people["campaign"], subject_text="x", polarity="did_not_know")
-    knowledge_set(claim=make_claim("knowledge"), actor=people["procom"], subject_text="x", polarity="knew")
+    knowledge_set(
+        claim=make_claim("knowledge"),
+        actor=people["campaign"],
+        subject_text="x",
+        polarity="did_not_know",
+        by=system_user(),
+    )
+    knowledge_set(
+        claim=make_claim("knowledge"), actor=people["procom"], subject_text="x", polarity="knew", by=system_user()
+    )
 
     assert not Conflict.objects.exists()
 
@@ -318,8 +384,8 @@ def test_redetection_does_not_duplicate(wage):
     claim = wage("20", "month", "up_to")
     wage("20", "day")
 
-    detect_for_claim(claim=claim)
-    detect_all()
+    detect_for_claim(claim=claim, by=system_user())
+    detect_all(by=system_user())
 
     assert Conflict.objects.count() == 1
 
@@ -329,18 +395,18 @@ def test_redetection_keeps_a_dismissal(wage, editor):
     wage("20", "day")
     conflict_dismiss(conflict=only_conflict(), by=editor, reason="Different programmes.")
 
-    counts = detect_all()
+    counts = detect_all(by=system_user())
 
     assert only_conflict().status == "dismissed"
     assert counts == {"created": 0, "updated": 0, "kept": 1, "removed": 0}
-    assert detect_for_claim(claim=claim)[0].triage_note == "Different programmes."
+    assert detect_for_claim(claim=claim, by=system_user())[0].triage_note == "Different programmes."
 
 
 def test_an_open_conflict_that_no_longer_holds_is_removed(people, wage):
     wage("20", "month", "up_to")
     daily = wage("20", "day")
 
-    wage_set(claim=daily, amount="0.5", period="day", measure="inmate pay", payee=people["inmates"])
+    wage_set(claim=daily, amount="0.5", period="day", measure="inmate pay", payee=people["inmates"], by=system_user())
 
     assert not Conflict.objects.exists()
 
@@ -424,46 +490,113 @@ def test_a_floor_meeting_a_cap_conflicts_on_the_qualifier(wage):
 
 def test_knew_and_did_not_know_at_different_times_are_compatible(people, make_claim):
     facts = {"actor": people["campaign"], "subject_text": "prison labor was used"}
-    knowledge_set(claim=make_claim("knowledge"), polarity="did_not_know", when_event="before the inquiry", **facts)
-    knowledge_set(claim=make_claim("knowledge"), polarity="knew", when_event="in its reply to the inquiry", **facts)
+    knowledge_set(
+        claim=make_claim("knowledge"),
+        polarity="did_not_know",
+        when_event="before the inquiry",
+        **facts,
+        by=system_user(),
+    )
+    knowledge_set(
+        claim=make_claim("knowledge"),
+        polarity="knew",
+        when_event="in its reply to the inquiry",
+        **facts,
+        by=system_user(),
+    )
 
     assert not Conflict.objects.exists()
 
 
 def test_subcontractor_through_a_vendor_agrees_with_the_vendor_hiring_it(people, make_claim):
     contract_set(
-        claim=make_claim("contract"), engager=people["campaign"], engaged=people["procom"], role="subcontractor"
+        claim=make_claim("contract"),
+        engager=people["campaign"],
+        engaged=people["procom"],
+        role="subcontractor",
+        by=system_user(),
     )
-    contract_set(claim=make_claim("contract"), engager=people["vendor"], engaged=people["procom"], role="subcontractor")
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["vendor"],
+        engaged=people["procom"],
+        role="subcontractor",
+        by=system_user(),
+    )
 
     assert not Conflict.objects.exists()
 
 
 def test_two_different_vendors_of_the_same_engager_conflict(people, make_claim):
-    contract_set(claim=make_claim("contract"), engager=people["campaign"], engaged=people["vendor"], role="vendor")
-    contract_set(claim=make_claim("contract"), engager=people["campaign"], engaged=people["procom"], role="vendor")
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["campaign"],
+        engaged=people["vendor"],
+        role="vendor",
+        by=system_user(),
+    )
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["campaign"],
+        engaged=people["procom"],
+        role="vendor",
+        by=system_user(),
+    )
 
     assert only_conflict().field == "engaged"
 
 
 def test_employers_are_not_a_single_role(people, make_claim):
-    contract_set(claim=make_claim("contract"), engager=people["inmates"], engaged=people["odoc"], role="employer")
-    contract_set(claim=make_claim("contract"), engager=people["inmates"], engaged=people["procom"], role="employer")
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["inmates"],
+        engaged=people["odoc"],
+        role="employer",
+        by=system_user(),
+    )
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["inmates"],
+        engaged=people["procom"],
+        role="employer",
+        by=system_user(),
+    )
 
     assert not Conflict.objects.exists()
 
 
 def test_event_objects_worded_differently_do_not_conflict_when_parties_differ(people, make_claim):
     action = "gave the statement"
-    event_set(claim=make_claim("event"), actor=people["wood"], action=action, recipient=people["procom"], object="a")
-    event_set(claim=make_claim("event"), actor=people["wood"], action=action, object="b")
+    event_set(
+        claim=make_claim("event"),
+        actor=people["wood"],
+        action=action,
+        recipient=people["procom"],
+        object="a",
+        by=system_user(),
+    )
+    event_set(claim=make_claim("event"), actor=people["wood"], action=action, object="b", by=system_user())
 
     assert not Conflict.objects.exists()
 
 
 def test_counts_in_different_units_of_the_same_measure_are_compared(make_claim):
-    quantity_set(claim=make_claim("quantity"), measure="prisons used", value=2, unit="centers", qualifier="at_least")
-    quantity_set(claim=make_claim("quantity"), measure="prisons used", value=1, unit="prisons", qualifier="at_least")
+    quantity_set(
+        claim=make_claim("quantity"),
+        measure="prisons used",
+        value=2,
+        unit="centers",
+        qualifier="at_least",
+        by=system_user(),
+    )
+    quantity_set(
+        claim=make_claim("quantity"),
+        measure="prisons used",
+        value=1,
+        unit="prisons",
+        qualifier="at_least",
+        by=system_user(),
+    )
 
     assert only_conflict().field == "value"
 
@@ -484,6 +617,6 @@ def test_a_conflict_a_verdict_cites_is_kept_even_when_it_no_longer_holds(people,
     verdict.cited_conflicts.add(conflict)
     conflict_reopen(conflict=conflict, by=editor)
 
-    wage_set(claim=daily, amount="0.5", period="day", measure="inmate pay", payee=people["inmates"])
+    wage_set(claim=daily, amount="0.5", period="day", measure="inmate pay", payee=people["inmates"], by=system_user())
 
     assert verdict.cited_conflicts.get() == conflict

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from claims.errors import NotPermitted
 from claims.facts.services import contract_set, event_set, knowledge_set, quantity_set, structure_set, wage_set
 from claims.models import Conflict, ContractRelation, KnowledgeFact, WageFigure
+from claims.services import system_user
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,13 @@ def test_wage_set_stores_the_figure_as_numbers(people, make_claim):
     claim = make_claim("wage")
 
     wage = wage_set(
-        claim=claim, amount="7.25", period="hour", payer=people["procom"], payee=people["odoc"], measure="ProCom pay"
+        claim=claim,
+        amount="7.25",
+        period="hour",
+        payer=people["procom"],
+        payee=people["odoc"],
+        measure="ProCom pay",
+        by=system_user(),
     )
 
     wage.refresh_from_db()
@@ -29,9 +36,9 @@ def test_wage_set_stores_the_figure_as_numbers(people, make_claim):
 
 def test_wage_set_replaces_the_claims_figure(make_claim):
     claim = make_claim("wage")
-    wage_set(claim=claim, amount="7.25", period="hour")
+    wage_set(claim=claim, amount="7.25", period="hour", by=system_user())
 
-    wage_set(claim=claim, amount="20", period="month", qualifier="up_to")
+    wage_set(claim=claim, amount="20", period="month", qualifier="up_to", by=system_user())
 
     assert WageFigure.objects.get(claim=claim).amount == Decimal("20")
     assert WageFigure.objects.count() == 1
@@ -57,7 +64,7 @@ def test_bad_wage_is_a_field_error_and_nothing_is_saved(make_claim, values, fiel
     claim = make_claim("wage")
 
     with pytest.raises(ValidationError) as caught:
-        wage_set(claim=claim, **values)
+        wage_set(claim=claim, **values, by=system_user())
 
     assert field in caught.value.message_dict
     assert message in " ".join(caught.value.message_dict[field])
@@ -66,7 +73,13 @@ def test_bad_wage_is_a_field_error_and_nothing_is_saved(make_claim, values, fiel
 
 def test_contract_of_an_entity_with_itself_is_refused(people, make_claim):
     with pytest.raises(ValidationError) as caught:
-        contract_set(claim=make_claim("contract"), engager=people["procom"], engaged=people["procom"], role="vendor")
+        contract_set(
+            claim=make_claim("contract"),
+            engager=people["procom"],
+            engaged=people["procom"],
+            role="vendor",
+            by=system_user(),
+        )
 
     assert "with itself" in " ".join(caught.value.message_dict["engaged"])
     assert not ContractRelation.objects.exists()
@@ -81,6 +94,7 @@ def test_contract_dates_in_the_wrong_order_are_refused(people, make_claim):
             role="vendor",
             since=date(2019, 12, 24),
             until=date(2019, 11, 1),
+            by=system_user(),
         )
 
     assert "until" in caught.value.message_dict
@@ -101,16 +115,22 @@ def test_database_refuses_a_negative_amount_even_without_the_service(make_claim)
 
 def test_knowledge_needs_a_subject(people, make_claim):
     with pytest.raises(ValidationError) as caught:
-        knowledge_set(claim=make_claim("knowledge"), actor=people["campaign"], polarity="knew")
+        knowledge_set(claim=make_claim("knowledge"), actor=people["campaign"], polarity="knew", by=system_user())
 
     assert "subject_text" in caught.value.message_dict
     assert not KnowledgeFact.objects.exists()
 
 
 def test_quantity_and_event_are_stored(people, make_claim):
-    quantity = quantity_set(claim=make_claim("quantity"), measure="prison call centers", value=2, qualifier="at_least")
+    quantity = quantity_set(
+        claim=make_claim("quantity"), measure="prison call centers", value=2, qualifier="at_least", by=system_user()
+    )
     event = event_set(
-        claim=make_claim("event"), actor=people["campaign"], action="ended relationship", recipient=people["procom"]
+        claim=make_claim("event"),
+        actor=people["campaign"],
+        action="ended relationship",
+        recipient=people["procom"],
+        by=system_user(),
     )
 
     assert str(quantity) == "prison call centers: at least 2"
@@ -140,6 +160,7 @@ def test_structure_set_resolves_entity_and_claim_keys(people, make_claim):
             "stated_by": "wood",
         },
         entities=people,
+        by=system_user(),
     )
 
     assert (fact.actor, fact.subject_claim, fact.stated_by) == (people["campaign"], subject, people["wood"])
@@ -163,6 +184,7 @@ def test_structure_set_accepts_a_full_wage_block(people, make_claim):
             "refers_to": "2019-12-24",
         },
         entities=people,
+        by=system_user(),
     )
 
     assert wage.refers_to == date(2019, 12, 24)
@@ -181,7 +203,7 @@ def test_structure_set_accepts_a_full_wage_block(people, make_claim):
 )
 def test_structure_set_names_the_bad_field_and_saves_nothing(people, make_claim, block, data, field):
     with pytest.raises(ValidationError) as caught:
-        structure_set(claim=make_claim(), block=block, data=data, entities=people)
+        structure_set(claim=make_claim(), block=block, data=data, entities=people, by=system_user())
 
     assert field in caught.value.message_dict
     assert not WageFigure.objects.exists()
@@ -190,10 +212,24 @@ def test_structure_set_names_the_bad_field_and_saves_nothing(people, make_claim,
 
 def test_saving_a_fact_detects_its_conflicts(people, make_claim):
     cap = make_claim("wage")
-    wage_set(claim=cap, amount="20", period="month", qualifier="up_to", payee=people["inmates"], measure="inmate pay")
+    wage_set(
+        claim=cap,
+        amount="20",
+        period="month",
+        qualifier="up_to",
+        payee=people["inmates"],
+        measure="inmate pay",
+        by=system_user(),
+    )
     daily = make_claim("wage")
 
-    wage_set(claim=daily, amount="20", period="day", payee=people["inmates"], measure="inmate pay")
+    wage_set(claim=daily, amount="20", period="day", payee=people["inmates"], measure="inmate pay", by=system_user())
 
     conflict = Conflict.objects.get()
     assert (conflict.claim_a, conflict.claim_b, conflict.field) == (cap, daily, "period")
+
+
+def test_fact_services_refuse_a_write_that_names_nobody(make_claim):
+    with pytest.raises(NotPermitted) as err:
+        wage_set(claim=make_claim("wage"), measure="pay", amount="7.25", period="hour", by=None)
+    assert err.value.rule == "user_required"

@@ -7,6 +7,7 @@ import pytest
 from claims.facts.graph import build_graph, contracts_for_graph, render_svg
 from claims.facts.services import contract_set
 from claims.models import Claim
+from claims.services import system_user
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +17,16 @@ def graph():
 
 
 def test_a_cycle_of_relationships_is_laid_out_without_looping(people, make_claim):
-    contract_set(claim=make_claim("contract"), engager=people["procom"], engaged=people["odoc"], role="client")
-    contract_set(claim=make_claim("contract"), engager=people["odoc"], engaged=people["procom"], role="operator")
+    contract_set(
+        claim=make_claim("contract"), engager=people["procom"], engaged=people["odoc"], role="client", by=system_user()
+    )
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["odoc"],
+        engaged=people["procom"],
+        role="operator",
+        by=system_user(),
+    )
 
     laid_out = graph()
 
@@ -27,9 +36,27 @@ def test_a_cycle_of_relationships_is_laid_out_without_looping(people, make_claim
 
 
 def test_an_edge_skipping_a_column_runs_in_a_lane_below_the_boxes(people, make_claim):
-    contract_set(claim=make_claim("contract"), engager=people["campaign"], engaged=people["vendor"], role="vendor")
-    contract_set(claim=make_claim("contract"), engager=people["vendor"], engaged=people["procom"], role="subcontractor")
-    contract_set(claim=make_claim("contract"), engager=people["campaign"], engaged=people["procom"], role="vendor")
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["campaign"],
+        engaged=people["vendor"],
+        role="vendor",
+        by=system_user(),
+    )
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["vendor"],
+        engaged=people["procom"],
+        role="subcontractor",
+        by=system_user(),
+    )
+    contract_set(
+        claim=make_claim("contract"),
+        engager=people["campaign"],
+        engaged=people["procom"],
+        role="vendor",
+        by=system_user(),
+    )
 
     paths = re.findall(r'<path d="(M[^"]+)"', render_svg(graph()))
 

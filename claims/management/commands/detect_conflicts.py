@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from claims.facts.services import detect_all
+from claims.management.acting import acting_user, add_as_argument
 from claims.models import Conflict
 
 
@@ -12,8 +13,11 @@ class Command(BaseCommand):
         "conflicts. Triaged conflicts keep their decision; open ones that no longer hold are removed."
     )
 
-    def handle(self, *args, **options):
-        counts = detect_all()
+    def add_arguments(self, parser):
+        add_as_argument(parser)
+
+    def handle(self, *args, as_user: str | None = None, **options):
+        counts = detect_all(by=acting_user(as_user))
         by_status = {status: Conflict.objects.filter(status=status).count() for status in Conflict.Status.values}
         self.stdout.write(
             f"Conflicts: {counts['created']} created, {counts['updated']} updated, {counts['kept']} unchanged, "

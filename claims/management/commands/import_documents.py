@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
+from claims.management.acting import acting_user, add_as_argument
 from claims.services import DocumentRefused, document_check_file, document_import
 
 # Above this many files a progress bar replaces the per-file lines.
@@ -25,8 +26,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path, help="Text files or folders of *.txt files.")
+        add_as_argument(parser)
 
-    def handle(self, *args, paths: list[Path], verbosity: int = 1, **options):
+    def handle(self, *args, paths: list[Path], verbosity: int = 1, as_user: str | None = None, **options):
         files = self._collect(paths)
         # Validate everything first so a bad file stops the run before any write.
         for path in files:
@@ -35,6 +37,7 @@ class Command(BaseCommand):
             except DocumentRefused as exc:
                 raise CommandError(f"{exc.message} (nothing was imported)") from exc
 
+        by = acting_user(as_user)
         per_file = verbosity >= 1 and len(files) <= PROGRESS_BAR_ABOVE
         results = []
         with transaction.atomic():
@@ -47,7 +50,7 @@ class Command(BaseCommand):
             )
             for path in progress:
                 try:
-                    result = document_import(path=path)
+                    result = document_import(path=path, by=by)
                 except DocumentRefused as exc:  # the file changed since it was checked
                     raise CommandError(f"{exc.message} (nothing was imported)") from exc
                 results.append(result)

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from claims.errors import ServiceError
+from claims.management.acting import acting_user, add_as_argument
 from claims.models import Claim, Entity, SourceDocument
 from claims.services import appearance_add, claim_create, document_update_metadata, entity_create
 
@@ -44,8 +45,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path, help="The curated claims file, e.g. fixtures/claims.json.")
+        add_as_argument(parser)
 
-    def handle(self, *args, path: Path, verbosity: int = 1, **options):
+    def handle(self, *args, path: Path, verbosity: int = 1, as_user: str | None = None, **options):
+        self.by = acting_user(as_user)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
@@ -91,7 +94,7 @@ class Command(BaseCommand):
 
             for block in present:
                 try:
-                    structure_set(claim=claim, block=block, data=item[block], entities=entities)
+                    structure_set(claim=claim, block=block, data=item[block], entities=entities, by=self.by)
                 except (ValidationError, ServiceError, KeyError, TypeError, ValueError) as exc:
                     raise Curation(f"claim {claim.slug!r}, {block} block: {_problem(exc)}") from exc
                 blocks += 1
@@ -116,6 +119,7 @@ class Command(BaseCommand):
                     slug=key,
                     description=item.get("description") or "",
                     url=item.get("url") or "",
+                    by=self.by,
                 )
             except (ValidationError, ServiceError, KeyError, TypeError) as exc:
                 raise Curation(f"entity {key!r}: {_problem(exc)}") from exc
@@ -138,7 +142,7 @@ class Command(BaseCommand):
                     if wanted and not values[field]:
                         values[field] = date.fromisoformat(wanted) if field == "published_on" else wanted
                 if values != {field: getattr(document, field) for field in DOCUMENT_FIELDS}:
-                    latest[name] = document_update_metadata(document=document, **values)
+                    latest[name] = document_update_metadata(document=document, by=self.by, **values)
                     described += 1
             except (ValidationError, ValueError, TypeError) as exc:
                 raise Curation(f"document {name!r}: {_problem(exc)}") from exc
@@ -158,6 +162,7 @@ class Command(BaseCommand):
             claimant=entity(item["claimant"]),
             entities=[entity(key) for key in item.get("entities", [])],
             slug=item["key"],
+            by=self.by,
         )
         appearances = item.get("appearances") or []
         if not appearances:
@@ -167,7 +172,9 @@ class Command(BaseCommand):
             if document is None:
                 raise ValueError(f"appearance {n}: unknown or not imported document {spot.get('document')!r}")
             try:
-                appearance_add(claim=claim, document=document, quote=spot["quote"], occurrence=spot.get("occurrence"))
+                appearance_add(
+                    claim=claim, document=document, quote=spot["quote"], occurrence=spot.get("occurrence"), by=self.by
+                )
             except ValidationError as exc:
                 raise ValueError(f"appearance {n}: {_problem(exc)}") from exc
         return claim, len(appearances)
