@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from claims import anchoring
 from claims.querysets import AppearanceQuerySet, ClaimQuerySet, DocumentQuerySet, EntityQuerySet
+from claims.reanchor import AnchorState
 
 
 class Entity(models.Model):
@@ -79,25 +80,6 @@ class SourceDocument(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("document-detail", args=[self.pk])
-
-    def anchor_drift(self) -> tuple[list[Appearance], list[Appearance]]:
-        """The previous version's appearances split into those found again in this text and
-        those orphaned by the change. Anchors stay on the version they were made in; this only
-        tells the desk which quotes the new text no longer contains."""
-        if self.previous_version_id is None:
-            return [], []
-        found, orphaned = [], []
-        for appearance in self.previous_version.appearances.select_related("claim").order_by("start"):
-            selector = anchoring.resolve(
-                self.text,
-                exact=appearance.exact,
-                prefix=appearance.prefix,
-                suffix=appearance.suffix,
-                start=appearance.start,
-                end=appearance.end,
-            )
-            (found if selector is not None else orphaned).append(appearance)
-        return found, orphaned
 
 
 class Claim(models.Model):
@@ -175,7 +157,33 @@ class Claim(models.Model):
         return min(appearances, key=Appearance.chronological_key)
 
 
-class Appearance(models.Model):
+class AnchorCheck(models.Model):
+    """What re-anchoring on a newer version of the document last found (Appearance, Evidence).
+
+    An intact or moved anchor follows the new version; a changed or orphaned one stays on the
+    text it was made in, and a changed one keeps where it was found for an editor to confirm.
+    """
+
+    anchor_state = models.CharField(
+        max_length=10,
+        choices=AnchorState.choices,
+        blank=True,
+        editable=False,
+        help_text="What re-anchoring on the document's latest new version found; blank if never re-anchored.",
+    )
+    anchor_note = models.CharField(max_length=500, blank=True, editable=False)
+    anchor_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    candidate_document = models.ForeignKey(
+        "claims.SourceDocument", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    candidate_start = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    candidate_end = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Appearance(AnchorCheck):
     """Where a claim appears: a W3C quote + position selector into one document version."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
@@ -279,6 +287,8 @@ from claims.facts.models import (  # noqa: E402
 
 __all__ = [
     "FACT_AMOUNT_LIMIT",
+    "AnchorCheck",
+    "AnchorState",
     "Appearance",
     "Change",
     "Claim",

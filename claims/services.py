@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -16,12 +16,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
-from claims import anchoring
+from claims import anchoring, changelog
 from claims.errors import NotPermitted, ServiceError, StaleVersion, TransitionNotAllowed
-from claims.models import Appearance, Claim, Entity, SourceDocument
+from claims.models import AnchorCheck, Appearance, Change, Claim, Entity, SourceDocument
 from claims.querysets import PUBLIC_STATUSES
+from claims.reanchor import Anchor, AnchorState, Outcome, Reanchorer
 
 # C0 controls other than tab, newline and carriage return, DEL, and the C1 range: none of
 # them belongs in an article, and their presence means a binary file or a wrong encoding.
@@ -43,9 +46,40 @@ class DocumentRefused(ServiceError):
 
 
 @dataclass(frozen=True)
+class ReanchorEntry:
+    """One anchor of the old version and what re-anchoring found for it in the new one."""
+
+    kind: Literal["appearance", "evidence"]
+    anchor: AnchorCheck  # the Appearance or Evidence row, after the re-anchoring
+    claim: Claim
+    old_exact: str
+    outcome: Outcome
+
+
+@dataclass
+class ReanchorReport:
+    """What `document_reanchor` did: one entry per anchor, and the re-checks it opened."""
+
+    old: SourceDocument
+    new: SourceDocument
+    entries: list[ReanchorEntry] = field(default_factory=list)
+    # Filled by the REANCHOR_EXTENSIONS (reviews opens re-check records).
+    rechecks: list = field(default_factory=list)
+
+    def count(self, state: str) -> int:
+        return sum(1 for entry in self.entries if entry.outcome.state == state)
+
+    def summary(self) -> str:
+        states = ", ".join(f"{self.count(state)} {state.label.lower()}" for state in AnchorState)
+        return f"{len(self.entries)} anchors in the previous version: {states}; {len(self.rechecks)} re-checks opened"
+
+
+@dataclass(frozen=True)
 class ImportResult:
     document: SourceDocument
     status: Literal["created", "unchanged", "new_version"]
+    # For a new version: how the previous version's anchors fared in the new text.
+    reanchoring: ReanchorReport | None = None
 
 
 # The account commands act as when no person does (imports, loaders, conflict detection).
@@ -116,7 +150,10 @@ def document_check_file(path: Path) -> str:
 
 
 def document_import(*, path: Path, by) -> ImportResult:
-    """Import one text file: unchanged when its text is known, else a new document or a new version."""
+    """Import one text file: unchanged when its text is known, else a new document or a new version.
+
+    A new version re-anchors the previous version's quotes in the same transaction.
+    """
     require_user(by, "claims.add_sourcedocument")
     path = Path(path)
     text = document_check_file(path)
@@ -142,7 +179,81 @@ def document_import(*, path: Path, by) -> ImportResult:
         document.full_clean()
         _record_by(document, by)
         document.save()
-    return ImportResult(document=document, status="new_version" if previous else "created")
+        if previous is None:
+            return ImportResult(document=document, status="created")
+        report = document_reanchor(old=previous, new=document, by=by)
+    return ImportResult(document=document, status="new_version", reanchoring=report)
+
+
+def apply_outcome(anchor: AnchorCheck, outcome: Outcome, *, new: SourceDocument, at) -> None:
+    """Write a re-anchoring outcome onto an Appearance or Evidence row (not saved).
+
+    Intact and moved anchors follow the new version; changed and orphaned ones stay on the
+    text they were made in, a changed one noting where it was found for an editor to confirm.
+    """
+    anchor.anchor_state = outcome.state
+    anchor.anchor_note = outcome.reason[:500]
+    anchor.anchor_checked_at = at
+    anchor.candidate_document = anchor.candidate_start = anchor.candidate_end = None
+    if outcome.state in (AnchorState.INTACT, AnchorState.MOVED):
+        anchor.document = new
+        for name, value in outcome.selector.fields().items():
+            setattr(anchor, name, value)
+    elif outcome.state == AnchorState.CHANGED:
+        anchor.candidate_document = new
+        anchor.candidate_start, anchor.candidate_end = outcome.selector.start, outcome.selector.end
+
+
+def anchor_of(row: AnchorCheck) -> Anchor:
+    return Anchor(exact=row.exact, prefix=row.prefix, suffix=row.suffix, start=row.start, end=row.end)
+
+
+def document_reanchor(*, old: SourceDocument, new: SourceDocument, by) -> ReanchorReport:
+    """Re-anchor every quote anchored in `old` in the text of `new` (its next version).
+
+    Appearances here; the REANCHOR_EXTENSIONS setting names what the apps above add in the same
+    transaction (reviews re-anchors evidence passages with the same Reanchorer and opens re-checks).
+    """
+    require_user(by, "claims.add_sourcedocument")
+    report = ReanchorReport(old=old, new=new)
+    reanchorer = Reanchorer(old.text, new.text)
+    now = timezone.now()
+    with transaction.atomic():
+        appearances = list(old.appearances.select_related("claim").order_by("start", "id"))
+        outcomes = reanchorer.locate_all([anchor_of(a) for a in appearances])
+        taken = set(Appearance.objects.filter(document=new).values_list("claim_id", "start", "end"))
+        followed: list[Claim] = []
+        for appearance, outcome in zip(appearances, outcomes, strict=True):
+            old_exact = appearance.exact
+            moving = outcome.state in (AnchorState.INTACT, AnchorState.MOVED)
+            span = (appearance.claim_id, *(outcome.selector.start, outcome.selector.end)) if moving else None
+            if span in taken:
+                # The claim is already anchored there in the new version: nothing to move.
+                outcome = Outcome(
+                    outcome.state, outcome.selector, outcome.method, "already anchored in the new version"
+                )
+                appearance.anchor_state, appearance.anchor_note, appearance.anchor_checked_at = (
+                    outcome.state,
+                    outcome.reason,
+                    now,
+                )
+            else:
+                apply_outcome(appearance, outcome, new=new, at=now)
+                if moving:
+                    taken.add(span)
+                    followed.append(appearance.claim)
+            _record_by(appearance, by)
+            appearance.save()
+            report.entries.append(ReanchorEntry("appearance", appearance, appearance.claim, old_exact, outcome))
+        if followed:
+            changelog.record(
+                {claim.pk: claim for claim in followed}.values(),
+                Change.Kind.APPEARANCE,
+                detail={"reanchored": {"from_document": old.pk, "to_document": new.pk}},
+            )
+        for path in settings.REANCHOR_EXTENSIONS:
+            import_string(path)(report=report, reanchorer=reanchorer, by=by, at=now)
+    return report
 
 
 def document_update_metadata(
@@ -352,5 +463,21 @@ def appearance_remove(*, appearance: Appearance, by) -> None:
     """Remove one anchor of a claim (the document text is untouched)."""
     require_user(by, "claims.delete_appearance")
     with transaction.atomic():
+        claim = Claim.objects.select_for_update().get(pk=appearance.claim_id)
+        check_appearance_removable(claim)
         _record_by(appearance, by)
         appearance.delete()
+
+
+def check_appearance_removable(claim: Claim) -> None:
+    """Refuse to drop a source of a published or retracted claim: readers were shown it.
+
+    The desk keeps it and, if the source no longer supports the verdict, corrects or retracts
+    the verdict; a changed source is handled through its re-check.
+    """
+    if claim.status in PUBLIC_STATUSES:
+        raise TransitionNotAllowed(
+            "published_claim_keeps_sources",
+            f"This claim is {claim.get_status_display().lower()}: its appearances were published with the verdict "
+            "and cannot be removed or moved. If a source no longer holds, correct or retract the verdict.",
+        )

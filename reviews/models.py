@@ -9,8 +9,8 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from claims import anchoring
-from claims.models import Claim, SourceDocument
-from reviews.querysets import AssignmentQuerySet, ReviewQuerySet, VerdictQuerySet
+from claims.models import AnchorCheck, Claim, SourceDocument
+from reviews.querysets import AssignmentQuerySet, RecheckQuerySet, ReviewQuerySet, VerdictQuerySet
 
 
 class Rating(models.Model):
@@ -100,7 +100,7 @@ class Review(models.Model):
         return f"{self.reviewer} on claim {self.claim_id}: {self.rating}"
 
 
-class Evidence(models.Model):
+class Evidence(AnchorCheck):
     """A passage of a source document, or an outside URL, that supports, refutes or contextualises."""
 
     class Stance(models.TextChoices):
@@ -176,6 +176,9 @@ class Verdict(models.Model):
     )
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField()
+    # How long the verdict holds, and when the desk looks at it again (RECHECK_AFTER_DAYS by kind).
+    valid_until = models.DateField(null=True, blank=True)
+    recheck_by = models.DateField(null=True, blank=True)
 
     objects = VerdictQuerySet.as_manager()
     history = HistoricalRecords()
@@ -225,3 +228,71 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"Claim {self.claim_id}: {self.from_status} → {self.to_status}"
+
+
+class Recheck(models.Model):
+    """A published verdict that needs another look: its evidence changed, or it is overdue.
+
+    Opened by re-anchoring (an anchor changed or orphaned) or by `open_overdue_rechecks`;
+    closed by an editor confirming the new anchor, or by a correction or a retraction.
+    """
+
+    class Reason(models.TextChoices):
+        ANCHOR_CHANGED = "anchor_changed", "A quote or its context changed"
+        ANCHOR_ORPHANED = "anchor_orphaned", "A quote is gone from the new version"
+        OVERDUE = "overdue", "The verdict's re-check date has passed"
+
+    class Resolution(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        CORRECTED = "corrected", "Corrected"
+        RETRACTED = "retracted", "Retracted"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="rechecks")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.TextField(blank=True)
+    # The anchor that changed (one of them), with its text before and after.
+    appearance = models.ForeignKey(
+        "claims.Appearance", null=True, blank=True, on_delete=models.SET_NULL, related_name="rechecks"
+    )
+    evidence = models.ForeignKey(Evidence, null=True, blank=True, on_delete=models.SET_NULL, related_name="rechecks")
+    old_document = models.ForeignKey(SourceDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    new_document = models.ForeignKey(SourceDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    old_prefix = models.TextField(blank=True)
+    old_exact = models.TextField(blank=True)
+    old_suffix = models.TextField(blank=True)
+    new_prefix = models.TextField(blank=True)
+    new_exact = models.TextField(blank=True)
+    new_suffix = models.TextField(blank=True)
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+    note = models.TextField(blank=True)
+
+    objects = RecheckQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opened_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, resolution="") | Q(closed_at__isnull=False) & ~Q(resolution=""),
+                name="recheck_closed_with_resolution",
+            ),
+            # `open_overdue_rechecks` may run any number of times: one open overdue re-check a claim.
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=Q(reason="overdue", closed_at__isnull=True),
+                name="recheck_one_open_overdue_per_claim",
+            ),
+        ]
+        indexes = [models.Index(fields=["closed_at", "opened_at"], name="recheck_queue")]
+
+    def __str__(self) -> str:
+        return f"Re-check of claim {self.claim_id}: {self.get_reason_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

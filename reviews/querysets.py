@@ -44,6 +44,14 @@ class ReviewQuerySet(models.QuerySet):
 
 
 class VerdictQuerySet(models.QuerySet):
+    def as_of(self, moment) -> VerdictQuerySet:
+        """Versions published up to `moment`."""
+        return self.filter(published_at__lte=moment)
+
+    def overdue(self, today) -> VerdictQuerySet:
+        """Current verdicts of published claims whose re-check date has passed."""
+        return self.current().filter(claim__status="published", recheck_by__lt=today)
+
     def current(self) -> VerdictQuerySet:
         """The latest version of each claim's verdict."""
         from reviews.models import Verdict
@@ -54,6 +62,20 @@ class VerdictQuerySet(models.QuerySet):
     def current_of(self, claim):
         """The claim's current verdict (its latest version), or None before publication."""
         return self.filter(claim=claim).current().first()
+
+
+class RecheckQuerySet(models.QuerySet):
+    def open(self) -> RecheckQuerySet:
+        """Re-checks nobody has closed yet: the queue."""
+        return self.filter(closed_at__isnull=True)
+
+    def queue(self) -> RecheckQuerySet:
+        """The open re-checks with what the queue shows, oldest first."""
+        return (
+            self.open()
+            .select_related("claim", "appearance", "evidence", "old_document", "new_document")
+            .order_by("opened_at", "id")
+        )
 
 
 def reviewers_disagree() -> Exists:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -27,8 +28,9 @@ from claims import anchoring
 from claims.errors import StaleVersion
 from claims.models import Claim, Conflict, SourceDocument
 from reviews import transitions
-from reviews.models import Assignment, Evidence, Rating, Review, Transition, Verdict
+from reviews.models import Assignment, Evidence, Rating, Recheck, Review, Transition, Verdict
 from reviews.querysets import claim_reviewers_disagree
+from reviews.rechecks import close_open_rechecks, recheck_after
 from reviews.roles import is_reviewer
 from reviews.transitions import TRANSITIONS
 
@@ -305,13 +307,23 @@ def _validate_conflicts(errors: dict, claim: Claim, cited_conflicts) -> list[Con
     return conflicts
 
 
+def _validity(valid_until: date | None, recheck_by: date | None) -> dict:
+    # Only what the editor gave: _write_verdict fills in the default re-check date.
+    fields = {"valid_until": valid_until}
+    if recheck_by is not None:
+        fields["recheck_by"] = recheck_by
+    return fields
+
+
 def _write_verdict(locked: Claim, *, by: AbstractBaseUser, cited_conflicts: Iterable[Conflict], **fields) -> Verdict:
     """Write one new verdict version of a locked claim, in the caller's transaction.
 
     Versions are only ever added: this is the one place a Verdict row is created, and
     nothing updates one. The claim's verdict_updated_at follows, so the feed sees it.
     """
-    verdict = Verdict(claim=locked, published_by=by, published_at=timezone.now(), **fields)
+    now = timezone.now()
+    fields.setdefault("recheck_by", recheck_after(locked.kind, now.date()))
+    verdict = Verdict(claim=locked, published_by=by, published_at=now, **fields)
     verdict.full_clean()
     verdict._history_user = by
     verdict.save()
@@ -328,9 +340,14 @@ def claim_publish(
     summary: str,
     resolution: str = "",
     cited_conflicts: Iterable[Conflict] = (),
+    valid_until: date | None = None,
+    recheck_by: date | None = None,
     expected_version: int | None = None,
 ) -> Verdict:
-    """Reviewed → published: an editor who did not review the claim publishes verdict version 1."""
+    """Reviewed → published: an editor who did not review the claim publishes verdict version 1.
+
+    `recheck_by` defaults to RECHECK_AFTER_DAYS for the claim's kind; `valid_until` to none.
+    """
     step = TRANSITIONS["publish"]
     with transaction.atomic():
         locked = _lock_for(step, claim, by, expected_version)
@@ -353,6 +370,7 @@ def claim_publish(
             rating=rating,
             summary=summary.strip(),
             resolution=(resolution or "").strip(),
+            **_validity(valid_until, recheck_by),
         )
         now = verdict.published_at
         locked.published_at = now
@@ -368,9 +386,14 @@ def verdict_correct(
     rating: Rating,
     summary: str,
     note: str,
+    valid_until: date | None = None,
+    recheck_by: date | None = None,
     expected_version: int | None = None,
 ) -> Verdict:
-    """Published → published: a correction is a new verdict version; earlier versions never change."""
+    """Published → published: a correction is a new verdict version; earlier versions never change.
+
+    It answers the claim's open re-checks (closed as corrected).
+    """
     step = TRANSITIONS["correct"]
     with transaction.atomic():
         locked = _lock_for(step, claim, by, expected_version)
@@ -391,7 +414,9 @@ def verdict_correct(
             summary=summary.strip(),
             resolution=previous.resolution,
             correction_note=note.strip(),
+            **_validity(valid_until, recheck_by),
         )
+        close_open_rechecks(locked, by=by, resolution=Recheck.Resolution.CORRECTED, note=note.strip())
         _move(
             locked,
             step.target,
@@ -428,7 +453,9 @@ def verdict_retract(*, claim: Claim, by: AbstractBaseUser, reason: str, expected
             summary=previous.summary,
             resolution=previous.resolution,
             correction_note=reason.strip(),
+            recheck_by=None,
         )
+        close_open_rechecks(locked, by=by, resolution=Recheck.Resolution.RETRACTED, note=reason.strip())
         _move(locked, step.target, by=by, note=reason.strip(), at=verdict.published_at)
     _sync(claim, locked)
     return verdict

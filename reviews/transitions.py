@@ -40,6 +40,15 @@ def assigned_reviewer(claim: Claim, user) -> None:
         )
 
 
+def anchored(claim: Claim, user) -> None:
+    """A claim goes to review only with a source: at least one appearance."""
+    if not claim.appearances.exists():
+        raise TransitionNotAllowed(
+            "submit_requires_appearance",
+            "Cannot submit for review: anchor the claim to at least one quote in a source document first.",
+        )
+
+
 @dataclass(frozen=True)
 class Step:
     """One workflow action: where it starts, where it leads, who may take it and what else guards it."""
@@ -68,6 +77,7 @@ TRANSITIONS: dict[str, Step] = {
             "submit_requires_draft",
             "submit claims for review",
             "submit for review",
+            guards=(anchored,),
         ),
         Step(
             "assign",

@@ -196,6 +196,21 @@ LOGIN_URL = "admin:login"
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 2_000_000)
 # Independent reviews needed before a claim counts as reviewed.
 REVIEWS_REQUIRED = env_int("REVIEWS_REQUIRED", 2)
+
+# Called by claims.services.document_reanchor, in its transaction, with the report of a new
+# document version: how the apps above claims (which claims may not import) take part.
+REANCHOR_EXTENSIONS = ["reviews.rechecks.reanchor_evidence_and_open_rechecks"]
+
+# Days after publication (or correction) when a verdict is due for a re-check, by claim kind:
+# a contract's status changes sooner than what someone once said.
+RECHECK_AFTER_DAYS = {
+    "contract": env_int("RECHECK_CONTRACT_DAYS", 90),
+    "wage": env_int("RECHECK_WAGE_DAYS", 180),
+    "quantity": env_int("RECHECK_QUANTITY_DAYS", 180),
+    "event": env_int("RECHECK_EVENT_DAYS", 365),
+    "knowledge": env_int("RECHECK_KNOWLEDGE_DAYS", 365),
+    "other": env_int("RECHECK_OTHER_DAYS", 365),
+}
 # The organisation that publishes the verdicts (ClaimReview author) and its public site.
 PUBLISHER_NAME = env_str("PUBLISHER_NAME", "The Claim Tracker Desk")
 PUBLISHER_URL = env_str("PUBLISHER_URL", "http://127.0.0.1:8000")

@@ -70,23 +70,30 @@ def test_import_documents_reports_a_new_version(articles):
     assert SourceDocument.objects.filter(source_file="a.txt").count() == 2
 
 
-def test_a_new_version_reports_the_quotes_it_no_longer_contains(articles):
+def test_a_new_version_reanchors_the_quotes_and_reports_the_ones_that_changed(articles):
     from claims.services import appearance_add
     from tests.factories import ClaimFactory
 
     run("import_documents", str(articles))
     old = SourceDocument.objects.get(source_file="a.txt")
     kept = appearance_add(claim=ClaimFactory(slug="pay-claim"), document=old, quote="$7.25 an hour", by=system_user())
-    appearance_add(claim=ClaimFactory(slug="knowledge-claim"), document=old, quote="didn’t know", by=system_user())
-    (articles / "a.txt").write_text(ARTICLE.replace("didn’t know", "knew"), encoding="utf-8")
+    gone = appearance_add(
+        claim=ClaimFactory(slug="knowledge-claim"), document=old, quote="didn’t know", by=system_user()
+    )
+    (articles / "a.txt").write_text("Update: new figures.\n\n" + ARTICLE.replace("twice", "once"), encoding="utf-8")
 
     out = run("import_documents", str(articles / "a.txt"))
 
-    assert "2 quotes anchored in the previous version: 1 found again in the new text, 1 no longer in it" in out
-    assert "orphaned: claim knowledge-claim: 'didn’t know'" in out
+    assert "2 anchors in the previous version: 0 intact, 1 moved, 1 changed, 0 orphaned; 0 re-checks opened" in out
+    assert "changed: appearance of claim knowledge-claim: 'didn’t know' (the words around it changed" in out
     assert "pay-claim" not in out
+    new = SourceDocument.objects.get(previous_version=old)
     kept.refresh_from_db()
-    assert kept.document == old  # anchors stay on the version they were made in
+    gone.refresh_from_db()
+    assert (kept.document, kept.anchor_state) == (new, "moved")  # an unchanged quote follows the new version
+    assert new.text[kept.start : kept.end] == "$7.25 an hour"
+    assert (gone.document, gone.anchor_state) == (old, "changed")  # stays where it was true, until confirmed
+    assert new.text[gone.candidate_start : gone.candidate_end] == "didn’t know"
 
 
 def test_a_run_with_one_bad_file_writes_nothing_and_names_the_file(articles, tmp_path):

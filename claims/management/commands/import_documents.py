@@ -11,6 +11,7 @@ from django.db import transaction
 from tqdm import tqdm
 
 from claims.management.acting import acting_user, add_as_argument
+from claims.reanchor import NEEDS_RECHECK
 from claims.services import DocumentRefused, document_check_file, document_import
 
 # Above this many files a progress bar replaces the per-file lines.
@@ -57,8 +58,8 @@ class Command(BaseCommand):
                 if per_file:
                     label = result.status.replace("_", " ")
                     self.stdout.write(f"{label:<12} {path} -> document {result.document.pk}")
-                if result.status == "new_version" and verbosity >= 1:
-                    self._report_drift(result.document)
+                if result.reanchoring is not None and verbosity >= 1:
+                    self._report_reanchoring(result.reanchoring)
 
         counts = Counter(result.status for result in results)
         if verbosity >= 1:
@@ -69,17 +70,21 @@ class Command(BaseCommand):
                 )
             )
 
-    def _report_drift(self, document) -> None:
-        found, orphaned = document.anchor_drift()
-        if not found and not orphaned:
+    def _report_reanchoring(self, report) -> None:
+        if not report.entries:
             return
-        self.stdout.write(
-            f"  {len(found) + len(orphaned)} quotes anchored in the previous version: {len(found)} found again "
-            f"in the new text, {len(orphaned)} no longer in it"
-        )
-        for appearance in orphaned:
-            quote = appearance.exact if len(appearance.exact) <= 60 else appearance.exact[:57] + "..."
-            self.stdout.write(self.style.WARNING(f"  orphaned: claim {appearance.claim.slug}: {quote!r}"))
+        self.stdout.write(f"  {report.summary()}")
+        for entry in report.entries:
+            if entry.outcome.state in NEEDS_RECHECK:
+                quote = entry.old_exact if len(entry.old_exact) <= 60 else entry.old_exact[:57] + "..."
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"  {entry.outcome.state}: {entry.kind} of claim {entry.claim.slug}: {quote!r} "
+                        f"({entry.outcome.reason})"
+                    )
+                )
+        for recheck in report.rechecks:
+            self.stdout.write(self.style.WARNING(f"  re-check opened: claim {recheck.claim.slug}: {recheck.detail}"))
 
     def _collect(self, paths: list[Path]) -> list[Path]:
         files: list[Path] = []
