@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -141,9 +142,29 @@ class ApiView(generics.GenericAPIView):
         return "staff" if self.staff else "public"
 
 
-def represent_claim(pk: int, *, public: bool) -> dict:
+def represent_claim(pk: int, *, public: bool, as_of=None) -> dict:
     rows = list(feed.claim_rows(Claim.objects.filter(pk=pk)))
-    return feed.represent_claims(rows, public=public)[0]
+    return feed.represent_claims(rows, public=public, as_of=as_of)[0]
+
+
+AS_OF_PARAMETER = OpenApiParameter(
+    "as_of",
+    OpenApiTypes.DATE,
+    OpenApiParameter.QUERY,
+    description="A date (YYYY-MM-DD): show the verdict version that was current at the end of that day (UTC).",
+)
+
+
+def parse_as_of(request):
+    """The end of the `as_of` day as an aware datetime, None without one; 400 naming the field otherwise."""
+    value = request.query_params.get("as_of")
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise exceptions.ValidationError({"as_of": ["Give a date as YYYY-MM-DD."]}) from None
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def claim_written_response(claim: Claim, *, status: int = 200) -> HttpResponse:
@@ -211,18 +232,21 @@ class ClaimDetailView(ApiView):
 
     @extend_schema(
         summary="One claim",
-        parameters=CONDITIONAL_PARAMETERS,
-        responses={200: ClaimOutSerializer, 304: NOT_MODIFIED, **error_responses(404, 429)},
+        parameters=[*CONDITIONAL_PARAMETERS, AS_OF_PARAMETER],
+        responses={200: ClaimOutSerializer, 304: NOT_MODIFIED, **error_responses(400, 404, 429)},
         tags=["feed"],
     )
     def get(self, request, pk: int):
+        as_of = parse_as_of(request)
         fp = self.visible_fingerprint(pk)
         public = not self.staff
 
         def build():
-            return dumps(represent_claim(pk, public=public)), {}
+            return dumps(represent_claim(pk, public=public, as_of=as_of)), {}
 
-        return cached_response(request, fp, build, variant=self.variant, etag=claim_etag(fp, self.variant))
+        # A past version is a different representation: its own ETag.
+        variant = self.variant if as_of is None else f"{self.variant}-asof{as_of.date().isoformat()}"
+        return cached_response(request, fp, build, variant=variant, etag=claim_etag(fp, variant))
 
     def _update(self, request, pk: int, *, partial: bool):
         version = expected_version(request, required=True)

@@ -30,13 +30,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connections, router
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
 from claims.models import Appearance, Claim, Conflict, Entity, SourceDocument
 from claims.querysets import PUBLIC_STATUSES
-from reviews.models import Evidence, Rating, Review, Verdict
+from reviews.models import Evidence, Rating, Recheck, Review, Verdict
 
 CLAIM_COLUMNS = (
     "id",
@@ -69,21 +69,23 @@ DOCUMENT_COLUMNS = (
 
 
 def claim_rows(queryset: QuerySet) -> QuerySet:
-    """The page query's columns: the claim and its claimant, in one row."""
-    return queryset.values(*CLAIM_COLUMNS)
+    """The page query's columns: the claim and its claimant, and whether it is under re-check, in one row."""
+    open_rechecks = Recheck.objects.open().filter(claim=OuterRef("pk"))
+    return queryset.annotate(under_recheck=Exists(open_rechecks)).values(*CLAIM_COLUMNS, "under_recheck")
 
 
-def represent_claims(rows: list[dict], *, public: bool) -> list[dict]:
+def represent_claims(rows: list[dict], *, public: bool, as_of: datetime | None = None) -> list[dict]:
     """The feed representation of the given claim rows (from `claim_rows`), in their order.
 
-    `public` hides conflicts with claims the public cannot see.
+    `public` hides conflicts with claims the public cannot see; `as_of` shows the verdict
+    versions published up to that moment only.
     """
     if not rows:
         return []
     ids = [row["id"] for row in rows]
     entities = _entities(ids)
     appearances, first_appearances = _appearances(ids)
-    verdicts = _verdicts(ids)
+    verdicts = _verdicts(ids, as_of=as_of)
     evidence = _evidence(ids)
     conflicts = _conflicts(ids, public=public)
     claims_url = reverse("claim-list")
@@ -112,6 +114,7 @@ def _claim(row, *, url, entities, appearances, first_appearance, verdicts, evide
         "text": row["text"],
         "kind": row["kind"],
         "status": row["status"],
+        "under_recheck": row["under_recheck"],
         "version": row["version"],
         "claimant": {
             "id": row["claimant_id"],
@@ -201,11 +204,13 @@ def _chronological(a: dict) -> tuple:
     return (a["published_on"] is None, a["published_on"] or a["_imported_on"], a["document"], a["start"])
 
 
-def _verdicts(ids: list[int]) -> dict[int, list[dict]]:
+def _verdicts(ids: list[int], *, as_of: datetime | None = None) -> dict[int, list[dict]]:
     scale = Rating.objects.filter(value__isnull=False)
+    versions = Verdict.objects.filter(claim_id__in=ids)
+    if as_of is not None:
+        versions = versions.as_of(as_of)
     rows = (
-        Verdict.objects.filter(claim_id__in=ids)
-        .order_by("claim_id", "version")
+        versions.order_by("claim_id", "version")
         .annotate(
             # Uncorrelated: the database computes the scale once per query, not per row.
             best=scale.values("value").order_by("-value")[:1],

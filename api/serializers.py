@@ -89,6 +89,9 @@ class ClaimOutSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=Claim.Status.choices, help_text="published or retracted for the public; staff also see the rest."
     )
+    under_recheck = serializers.BooleanField(
+        help_text="The desk is re-checking the verdict: a source changed or the verdict is due for review."
+    )
     version = serializers.IntegerField(help_text="Edit counter (the ETag for If-Match is derived from it).")
     claimant = ClaimantOutSerializer()
     entities = EntityOutSerializer(many=True)

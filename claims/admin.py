@@ -246,8 +246,8 @@ class AppearanceInline(admin.TabularInline):
     model = Appearance
     form = AppearanceForm
     extra = 1
-    fields = ["document", "exact", "occurrence", "prefix", "suffix", "start", "end"]
-    readonly_fields = ["start", "end"]
+    fields = ["document", "exact", "occurrence", "prefix", "suffix", "start", "end", "anchor_state", "anchor_note"]
+    readonly_fields = ["start", "end", "anchor_state", "anchor_note"]
     autocomplete_fields = ["document"]
 
     def get_queryset(self, request):

@@ -17,9 +17,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from claims.admin import ClaimAdmin
 from claims.errors import ServiceError
 from claims.models import Claim, Conflict, SourceDocument
-from reviews import services
+from reviews import rechecks, services
 from reviews.agreement import agreement_report
-from reviews.models import Assignment, Evidence, Rating, Review, Transition, Verdict
+from reviews.models import Assignment, Evidence, Rating, Recheck, Review, Transition, Verdict
 from reviews.querysets import (
     claim_reviewers_disagree,
     claims_assigned_to,
@@ -143,6 +143,52 @@ class TransitionInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("by").order_by("at", "id")
 
 
+def _side_by_side(recheck: Recheck) -> str:
+    """The old and the new text of a re-check's anchor, the quote in bold within its context."""
+    if recheck.reason == Recheck.Reason.OVERDUE:
+        return recheck.detail
+    cell = '<td style="vertical-align:top;width:50%">{}<strong>{}</strong>{}</td>'
+    new = (
+        format_html(cell, recheck.new_prefix, recheck.new_exact, recheck.new_suffix)
+        if recheck.new_exact
+        else format_html('<td style="vertical-align:top"><em>{}</em></td>', "not found in the new version")
+    )
+    return format_html(
+        "<table><tr><th>Before ({})</th><th>Now ({})</th></tr><tr>{}{}</tr></table><p>{}</p>",
+        recheck.old_document,
+        recheck.new_document,
+        format_html(cell, recheck.old_prefix, recheck.old_exact, recheck.old_suffix),
+        new,
+        recheck.detail,
+    )
+
+
+class RecheckInline(ReadOnlyInline):
+    """The claim's re-checks, open ones first, with the text before and after side by side."""
+
+    model = Recheck
+    fk_name = "claim"
+    fields = ["reason", "before_and_after", "opened_at", "closed_at", "closed_by", "resolution", "note"]
+    readonly_fields = fields
+    verbose_name_plural = "re-checks (confirm from Reviews and verdicts → Re-checks, or correct or retract)"
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # Every editor works the queue; the Editors group predates the model.
+        return is_editor(request.user) or super().has_view_permission(request, obj)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("old_document", "new_document", "closed_by")
+            .order_by("-closed_at", "-opened_at")
+        )
+
+    @admin.display(description="before and after")
+    def before_and_after(self, obj) -> str:
+        return _side_by_side(obj)
+
+
 # --- Claim changelist filters --------------------------------------------------------------
 
 
@@ -264,7 +310,7 @@ class ClaimWorkflowAdminMixin(HistoryAdmin):
     """Mixed into ClaimAdmin: workflow buttons, the review/verdict/transition inlines, queue
     filters, history, and reviewers limited to the claims they were assigned."""
 
-    workflow_inlines = [ReviewInline, AssignmentInline, VerdictInline, TransitionInline]
+    workflow_inlines = [RecheckInline, ReviewInline, AssignmentInline, VerdictInline, TransitionInline]
 
     def get_inlines(self, request, obj):
         inlines = list(super().get_inlines(request, obj))
@@ -606,3 +652,68 @@ class TransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if is_editor(request.user):
             return queryset
         return queryset.filter(claim__in=claims_assigned_to(request.user, Claim.objects.all()))
+
+
+class RecheckOpenFilter(admin.SimpleListFilter):
+    """The queue: open re-checks unless asked otherwise."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("closed", "Closed"), ("all", "All")]
+
+    def choices(self, changelist):
+        value = self.value() or "open"
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or "open"
+        if value == "open":
+            return queryset.filter(closed_at__isnull=True)
+        if value == "closed":
+            return queryset.filter(closed_at__isnull=False)
+        return queryset
+
+
+@admin.register(Recheck)
+class RecheckAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+    """The re-check queue. Confirm the new anchor here; correcting or retracting the verdict
+    (on the claim page) closes a claim's re-checks too."""
+
+    list_display = ["claim_link", "reason", "opened_at", "closed_at", "resolution"]
+    list_filter = [RecheckOpenFilter, "reason", "resolution"]
+    list_select_related = ["claim"]
+    ordering = ["opened_at", "id"]
+    search_fields = ["claim__text", "old_exact", "new_exact"]
+    fields = ["claim", "reason", "before_and_after", "opened_at", "closed_at", "closed_by", "resolution", "note"]
+    readonly_fields = fields
+    actions = ["confirm"]
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_editor(request.user) or super().has_view_permission(request, obj)
+
+    @admin.display(description="claim", ordering="claim__text")
+    def claim_link(self, obj) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("admin:claims_claim_change", args=[obj.claim_id]), obj.claim)
+
+    @admin.display(description="before and after")
+    def before_and_after(self, obj) -> str:
+        return _side_by_side(obj)
+
+    @admin.action(description="Confirm: the verdict stands (changed quotes move to their new text)")
+    def confirm(self, request, queryset):
+        done = 0
+        for recheck in queryset.filter(closed_at__isnull=True):
+            try:
+                rechecks.recheck_confirm(recheck=recheck, by=request.user)
+            except ServiceError as exc:
+                self.message_user(request, f"Re-check {recheck.pk}: {exc.message}", level=messages.ERROR)
+                return
+            done += 1
+        self.message_user(request, f"{done} re-check(s) confirmed and closed.", level=messages.SUCCESS)
