@@ -226,17 +226,14 @@ def document_reanchor(*, old: SourceDocument, new: SourceDocument, by) -> Reanch
         for appearance, outcome in zip(appearances, outcomes, strict=True):
             old_exact = appearance.exact
             moving = outcome.state in (AnchorState.INTACT, AnchorState.MOVED)
-            span = (appearance.claim_id, *(outcome.selector.start, outcome.selector.end)) if moving else None
+            span = (appearance.claim_id, outcome.selector.start, outcome.selector.end) if moving else None
             if span in taken:
-                # The claim is already anchored there in the new version: nothing to move.
+                # The claim is already anchored there in the new version: note it, move nothing.
                 outcome = Outcome(
                     outcome.state, outcome.selector, outcome.method, "already anchored in the new version"
                 )
-                appearance.anchor_state, appearance.anchor_note, appearance.anchor_checked_at = (
-                    outcome.state,
-                    outcome.reason,
-                    now,
-                )
+                appearance.anchor_state, appearance.anchor_note = outcome.state, outcome.reason
+                appearance.anchor_checked_at = now
             else:
                 apply_outcome(appearance, outcome, new=new, at=now)
                 if moving:

@@ -196,3 +196,20 @@ def test_the_admin_queue_lists_open_rechecks_with_before_and_after(drive, editor
     assert claim.text in page
     page = client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
     assert "<strong>$7.25 an hour</strong>" in page and "<strong>$9.25 an hour</strong>" in page
+
+
+def test_importing_a_changed_version_returns_the_report_and_the_rechecks_it_opened(drive, editor, tmp_path):
+    from claims.services import document_import
+
+    claim = drive("published")
+    old = claim.appearances.get().document
+    path = tmp_path / old.source_file
+    path.write_text(old.text.replace("$7.25 an hour", "$9.25 an hour"), encoding="utf-8")
+
+    result = document_import(path=path, by=editor)
+
+    assert result.status == "new_version"
+    report = result.reanchoring
+    assert report.new == result.document and report.count("changed") == 3
+    assert {r.claim_id for r in report.rechecks} == {claim.pk}
+    assert "3 changed" in report.summary() and "3 re-checks opened" in report.summary()
