@@ -93,12 +93,14 @@ _APPEARANCE = """json_build_object(
 
 _ITEM = """json_build_object(
     'id', p.id, 'url', %(claims_url)s || p.id || '/', 'slug', p.slug, 'text', p.text, 'kind', p.kind,
-    'status', p.status, 'version', p.version,
+    'status', p.status, 'under_recheck', {under_recheck}, 'version', p.version,
     'claimant', {claimant}, 'entities', {entities},
     'published_at', {ts_published}, 'updated_at', {ts_updated},
     'verdict', {verdict}, 'earlier_verdicts', {earlier_verdicts},
     'appearances', {appearances}, 'first_appearance', {first_appearance},
     'evidence', {evidence}, 'conflicts', {conflicts})"""
+
+_OPEN_RECHECK = "EXISTS (SELECT 1 FROM reviews_recheck r WHERE r.claim_id = p.id AND r.closed_at IS NULL)"
 
 _QUERY = """
 WITH page AS (
@@ -150,7 +152,9 @@ def _postgresql(with_cursor: bool) -> str:
         )
         for name, sql in _PARTS.items()
     }
-    item = _ITEM.format(**parts, ts_published=ts("p.published_at"), ts_updated=ts("p.verdict_updated_at"))
+    item = _ITEM.format(
+        **parts, ts_published=ts("p.published_at"), ts_updated=ts("p.verdict_updated_at"), under_recheck=_OPEN_RECHECK
+    )
     return _QUERY.format(
         page=_PAGE_PER_STATUS.format(after=_AFTER if with_cursor else ""),
         item=item,
@@ -185,7 +189,13 @@ def _sqlite(with_cursor: bool) -> str:
         sql = sql.format(verdict=verdict, appearance=_APPEARANCE, imported_day="substr(d.imported_at, 1, 10)")
         parts[name] = array(sql) if sql.strip().startswith("COALESCE((") else f"json({sql.strip()})"
     parts["claimant"] = _PARTS["claimant"]
-    item = _ITEM.format(**parts, ts_published=ts("p.published_at"), ts_updated=ts("p.verdict_updated_at"))
+    item = _ITEM.format(
+        **parts,
+        ts_published=ts("p.published_at"),
+        ts_updated=ts("p.verdict_updated_at"),
+        # SQLite has no boolean: a JSON true or false.
+        under_recheck=f"CASE WHEN {_OPEN_RECHECK} THEN json('true') ELSE json('false') END",
+    )
     item = item.replace("json_build_object(", "json_object(")
     return _QUERY.format(
         page=_PAGE_IN.format(after=_AFTER if with_cursor else ""),

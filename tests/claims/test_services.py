@@ -66,7 +66,7 @@ def test_files_over_the_size_limit_are_refused(tmp_path, settings):
         services.document_check_file(path)
 
 
-def test_a_changed_file_becomes_a_new_version_and_old_anchors_keep_the_old_text(tmp_path):
+def test_a_changed_file_becomes_a_new_version_and_unchanged_anchors_follow_it(tmp_path):
     path = write(tmp_path / "a.txt", ARTICLE)
     old = services.document_import(path=path, by=system_user()).document
     services.document_update_metadata(
@@ -84,8 +84,9 @@ def test_a_changed_file_becomes_a_new_version_and_old_anchors_keep_the_old_text(
     old.refresh_from_db()
     appearance.refresh_from_db()
     assert old.text == ARTICLE
-    assert appearance.document == old
-    assert old.text[appearance.start : appearance.end] == appearance.exact
+    assert (appearance.document, appearance.anchor_state) == (new, "moved")
+    assert new.text[appearance.start : appearance.end] == appearance.exact == "$7.25 an hour"
+    assert result.reanchoring.count("moved") == 1
     assert list(SourceDocument.objects.latest_versions()) == [new]
 
 
