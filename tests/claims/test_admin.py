@@ -255,6 +255,14 @@ def test_an_appearance_can_be_removed_in_the_admin(client, editor):
     assert not Appearance.objects.exists()
 
 
+def test_removing_the_source_of_a_published_claim_is_refused_with_the_rule(client, editor):
+    appearance = AppearanceFactory(claim=ClaimFactory(status=Claim.Status.PUBLISHED))
+    url = reverse("admin:claims_claim_change", args=[appearance.claim.pk])
+    response = client.post(url, form_data(client.get(url), **{"appearances-0-DELETE": "on"}), follow=True)
+    assert "its appearances were published with the verdict" in response.content.decode()
+    assert Appearance.objects.filter(pk=appearance.pk).exists()
+
+
 def test_a_save_that_fails_half_way_is_rolled_back_with_a_message(client, editor, monkeypatch):
     from django.core.exceptions import ValidationError
 
