@@ -206,7 +206,7 @@ def test_importing_a_changed_version_returns_the_report_and_the_rechecks_it_open
     path = tmp_path / old.source_file
     path.write_text(old.text.replace("$7.25 an hour", "$9.25 an hour"), encoding="utf-8")
 
-    result = document_import(path=path, by=editor)
+    result = document_import(path=path, by=system_user())
 
     assert result.status == "new_version"
     report = result.reanchoring
