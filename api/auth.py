@@ -5,12 +5,21 @@ Tokens are stored hashed, expire after REST_KNOX TOKEN_TTL and are revoked by lo
 
 from __future__ import annotations
 
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox import views as knox_views
 from rest_framework import serializers
 from rest_framework.authentication import BasicAuthentication, SessionAuthentication
 
+from api.authentication import TokenAuthentication
 from api.base import error_responses
+
+
+class TokenScheme(KnoxTokenScheme):
+    """Documents our knox subclass as knox's own scheme (spectacular matches the exact class)."""
+
+    target_class = TokenAuthentication
+
 
 _TokenSerializer = inline_serializer(
     "ApiToken",
@@ -42,6 +51,8 @@ class LoginView(knox_views.LoginView):
 class LogoutView(knox_views.LogoutView):
     """Revoke the token used for this request."""
 
+    authentication_classes = [TokenAuthentication]
+
     @extend_schema(request=None, responses={204: None, **error_responses(401)}, tags=["auth"])
     def post(self, request, format=None):
         return super().post(request, format=format)
@@ -49,6 +60,8 @@ class LogoutView(knox_views.LogoutView):
 
 class LogoutAllView(knox_views.LogoutAllView):
     """Revoke every token of the current user."""
+
+    authentication_classes = [TokenAuthentication]
 
     @extend_schema(request=None, responses={204: None, **error_responses(401)}, tags=["auth"])
     def post(self, request, format=None):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -29,6 +29,8 @@ from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import BasePagination
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -118,12 +120,29 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(m) for m in messages]}
 
 
+# An error body stays small whatever the input: 100,000 bad ids once made a 4.7 MB answer.
+MAX_ERROR_FIELDS = 50
+MAX_FIELD_MESSAGES = 5
+MAX_MESSAGE_CHARS = 300
+
+
+def _bounded(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    names = list(fields)
+    out = {
+        name: [message[:MAX_MESSAGE_CHARS] for message in fields[name][:MAX_FIELD_MESSAGES]]
+        for name in names[:MAX_ERROR_FIELDS]
+    }
+    if len(names) > MAX_ERROR_FIELDS:
+        out["…"] = [f"{len(names) - MAX_ERROR_FIELDS} more fields with errors are not listed."]
+    return out
+
+
 def error_body(type_: str, detail: str, *, rule: str | None = None, fields: dict | None = None) -> dict:
     body: dict[str, Any] = {"type": type_, "detail": detail}
     if rule:
         body["rule"] = rule
     if fields:
-        body["fields"] = fields
+        body["fields"] = _bounded(fields)
     return body
 
 
@@ -222,6 +241,27 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: OpenApiResponse(ErrorSerializer, description=names[code]) for code in codes}
 
 
+# --- Permissions -----------------------------------------------------------------------
+
+
+class ReadOrDeskMember(BasePermission):
+    """Anyone may read; writing needs a login and some permission on claims or reviews.
+
+    Checked before the body is parsed or validated, so a token holder who may change nothing
+    costs no lookups. The services still decide what each member may do.
+    """
+
+    message = "You have no permission to change claims or reviews."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        user = request.user
+        if not (user and user.is_authenticated):
+            raise exceptions.NotAuthenticated()
+        return user.has_module_perms("claims") or user.has_module_perms("reviews")
+
+
 # --- Request bodies --------------------------------------------------------------------
 
 
@@ -234,6 +274,83 @@ def check_body_size(request) -> None:
         raise exceptions.ParseError("Content-Length is not a number.") from None
     if limit is not None and length > limit:
         raise PayloadTooLarge(f"The request body is {length} bytes; the limit is {limit}.")
+
+
+# Deep enough for every body the API documents (a review's evidence list is three levels).
+MAX_JSON_DEPTH = 20
+
+
+class JSONParser(BaseParser):
+    """JSON bodies, parsed by orjson and checked before any serializer sees them.
+
+    Nesting is bounded (the stdlib parser and DRF's validation recurse, so a 2 KB body of
+    1,000 brackets raised RecursionError) and NUL characters are refused wherever they occur
+    (PostgreSQL cannot store or even compare them). orjson also refuses NaN, Infinity,
+    invalid UTF-8 and lone surrogates, which the stdlib parser lets through.
+    """
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = orjson.loads(stream.read())
+        except orjson.JSONDecodeError as exc:
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
+        check_json(data)
+        return data
+
+
+def check_json(data: Any) -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH and NUL characters (named by their path)."""
+    stack = [(data, "", 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise exceptions.ValidationError({path or "non_field_errors": ["NUL characters are not allowed."]})
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise exceptions.ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels.")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str) and "\x00" in key:
+                raise exceptions.ValidationError({path or "non_field_errors": ["NUL characters are not allowed."]})
+            stack.append((item, f"{path}.{key}" if path else str(key), depth + 1))
+
+
+class BoundedListField(serializers.ListField):
+    """A ListField that checks its length before validating (and looking up) any item.
+
+    DRF's ListField validates every child first and checks max_length afterwards, so 100,000
+    ids cost 100,000 queries before the request was refused.
+    """
+
+    def to_internal_value(self, data):
+        if self.max_length is not None and isinstance(data, list) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+# PostgreSQL stores offsets up to ±15:59; real zones span -12:00 to +14:00.
+MAX_UTC_OFFSET = timedelta(hours=16)
+
+
+def checked_datetime(value: datetime) -> datetime:
+    """An input datetime the database can compare: offset within ±15:59, as UTC, within years 1-9999.
+
+    Raises ValueError (with a message for the client) otherwise.
+    """
+    offset = value.utcoffset()
+    if offset is None:
+        return value
+    if abs(offset) >= MAX_UTC_OFFSET:
+        raise ValueError("The time-zone offset must be between -15:59 and +15:59.")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("The date is out of range.") from None
 
 
 class StrictSerializerMixin:
@@ -302,6 +419,7 @@ class FeedCursorPagination(BasePagination):
             pk, reverse = int(data["i"]), bool(data.get("r", False))
             if at is None:
                 raise ValueError
+            at = checked_datetime(at)
         except (ValueError, TypeError, KeyError, UnicodeEncodeError, binascii.Error, orjson.JSONDecodeError):
             raise exceptions.NotFound("Invalid cursor.") from None
         return at, pk, reverse

@@ -29,6 +29,7 @@ from api.base import (
     ORJSONRenderer,
     PreconditionFailed,
     PreconditionRequired,
+    ReadOrDeskMember,
     check_body_size,
     conditional_headers,
     dumps,
@@ -125,6 +126,7 @@ def cached_response(
 
 class ApiView(generics.GenericAPIView):
     renderer_classes = [ORJSONRenderer]
+    permission_classes = [ReadOrDeskMember]
 
     def initial(self, request, *args, **kwargs):
         check_body_size(request)

@@ -8,7 +8,9 @@ from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections
 from django.db.models import Q, QuerySet
+from django_filters.fields import IsoDateTimeField
 
+from api.base import checked_datetime
 from claims.models import Appearance, Claim, SourceDocument
 from reviews.models import Verdict
 
@@ -35,6 +37,21 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
 
 
+class CheckedIsoDateTimeField(IsoDateTimeField):
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        try:
+            return parsed and checked_datetime(parsed)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 date and time whose offset and range the database can handle (else a 400)."""
+
+    field_class = CheckedIsoDateTimeField
+
+
 class ClaimFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Claim.Kind.choices, help_text="The claim's kind.")
     status = django_filters.ChoiceFilter(
@@ -45,13 +62,13 @@ class ClaimFilter(django_filters.FilterSet):
     entity = django_filters.CharFilter(method="filter_entity", help_text="Slug or id of an entity the claim is about.")
     document = IdFilter(method="filter_document", help_text="Id of a document the claim appears in.")
     outlet = django_filters.CharFilter(method="filter_outlet", help_text="Outlet of a document it appears in.")
-    published_after = django_filters.IsoDateTimeFilter(
+    published_after = DateTimeFilter(
         field_name="published_at", lookup_expr="gte", help_text="First verdict published at or after (ISO 8601)."
     )
-    published_before = django_filters.IsoDateTimeFilter(
+    published_before = DateTimeFilter(
         field_name="published_at", lookup_expr="lt", help_text="First verdict published before (ISO 8601)."
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = DateTimeFilter(
         field_name="verdict_updated_at",
         lookup_expr="gte",
         help_text="Latest verdict version at or after (ISO 8601): for incremental sync, with ordering=updated.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.base import StrictSerializerMixin
+from api.base import BoundedListField, StrictSerializerMixin
 from claims.models import Claim, Entity, SourceDocument
 from reviews.models import Evidence, Verdict
 
@@ -149,7 +149,7 @@ class ClaimWriteSerializer(StrictSerializerMixin, serializers.Serializer):
     text = serializers.CharField(max_length=5000)
     kind = serializers.ChoiceField(choices=Claim.Kind.choices)
     claimant = EntityRefField(help_text="The claimant's id or slug.")
-    entities = serializers.ListField(child=EntityRefField(), required=False, max_length=200)
+    entities = BoundedListField(child=EntityRefField(), required=False, max_length=200)
     slug = serializers.SlugField(max_length=80, required=False, help_text="Derived from the text when omitted.")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from api.base import StrictSerializerMixin
+from api.base import BoundedListField, StrictSerializerMixin
 from claims.models import Conflict, SourceDocument
 from reviews.models import Evidence, Rating
 from reviews.services import EvidenceInput
@@ -22,7 +22,7 @@ class NoteSerializer(StrictSerializerMixin, serializers.Serializer):
 
 
 class AssignSerializer(StrictSerializerMixin, serializers.Serializer):
-    reviewers = serializers.ListField(
+    reviewers = BoundedListField(
         child=serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.all()),
         max_length=20,
         help_text="Usernames of the reviewers; reassigning replaces the set.",
@@ -52,7 +52,7 @@ class EvidenceSerializer(StrictSerializerMixin, serializers.Serializer):
 class ReviewSerializer(StrictSerializerMixin, serializers.Serializer):
     rating = _rating_field()
     rationale = serializers.CharField(max_length=10000)
-    evidence = serializers.ListField(child=EvidenceSerializer(), max_length=50)
+    evidence = BoundedListField(child=EvidenceSerializer(), max_length=50)
 
 
 class ReviewOutSerializer(serializers.Serializer):
@@ -71,7 +71,7 @@ class PublishSerializer(StrictSerializerMixin, serializers.Serializer):
     rating = _rating_field()
     summary = serializers.CharField(max_length=10000)
     resolution = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    cited_conflicts = serializers.ListField(
+    cited_conflicts = BoundedListField(
         child=serializers.PrimaryKeyRelatedField(queryset=Conflict.objects.all()), required=False, max_length=50
     )
 

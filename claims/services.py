@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
@@ -289,6 +290,37 @@ def _unique_slug(model, base: str, *, exclude_pk=None) -> str:
     return slug
 
 
+# A derived slug lost to a concurrent insert is derived again; after a few lost races a
+# random suffix ends the contest.
+_SLUG_ATTEMPTS = 8
+
+
+def _insert_with_unique_slug(instance, *, words: str, explicit: bool) -> None:
+    """Insert `instance`, whose unique slug another transaction may take between check and insert.
+
+    full_clean() only sees committed rows, so two requests with the same text both pass it and
+    the second insert hits the unique index. A derived slug is then derived again; an explicit
+    one is the client's field error, as when the row already existed.
+    """
+    model = type(instance)
+    for attempt in range(_SLUG_ATTEMPTS):
+        try:
+            # A savepoint: the failed INSERT must not abort the caller's transaction.
+            with transaction.atomic():
+                instance.save()
+            return
+        except IntegrityError:
+            if not model.objects.filter(slug=instance.slug).exists():
+                raise  # some other constraint
+            if explicit:
+                raise ValidationError({"slug": [f"The slug {instance.slug!r} is already taken."]}) from None
+            slug = _unique_slug(model, words)
+            if attempt >= 2:
+                slug = f"{slug[: _SLUG_MAX - 5]}-{secrets.token_hex(2)}"
+            instance.slug = slug
+    raise ValidationError({"slug": ["Could not find a free slug; try again or give one."]})
+
+
 def entity_create(*, name: str, kind: str, slug: str | None = None, description: str = "", url: str = "", by) -> Entity:
     """Create a person, organisation or group; the slug is derived from the name when not given."""
     require_user(by, "claims.add_entity")
@@ -302,7 +334,7 @@ def entity_create(*, name: str, kind: str, slug: str | None = None, description:
         )
         entity.full_clean()
         _record_by(entity, by)
-        entity.save()
+        _insert_with_unique_slug(entity, words=_words(name), explicit=bool(slug))
     return entity
 
 
@@ -348,7 +380,7 @@ def claim_create(
         )
         claim.full_clean()
         _record_by(claim, by)
-        claim.save()
+        _insert_with_unique_slug(claim, words=_words(text), explicit=bool(slug))
         claim.entities.set(list(entities))
     return claim
 

@@ -238,7 +238,7 @@ WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", DEBUG)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -255,7 +255,7 @@ REST_FRAMEWORK = {
     "UNICODE_JSON": True,
     "EXCEPTION_HANDLER": "api.base.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["api.base.ORJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.base.JSONParser"],
 }
 # How long a rendered API page stays in the cache. Keys include the feed's fingerprint,
 # so any write makes new keys at once; this only bounds how long dead entries linger.
