@@ -5,13 +5,14 @@ Tokens are stored hashed, expire after REST_KNOX TOKEN_TTL and are revoked by lo
 
 from __future__ import annotations
 
+from drf_spectacular.authentication import BasicScheme
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox import views as knox_views
 from rest_framework import serializers
-from rest_framework.authentication import BasicAuthentication, SessionAuthentication
+from rest_framework.authentication import SessionAuthentication
 
-from api.authentication import TokenAuthentication
+from api.authentication import LimitedBasicAuthentication, TokenAuthentication
 from api.base import error_responses
 
 
@@ -19,6 +20,10 @@ class TokenScheme(KnoxTokenScheme):
     """Documents our knox subclass as knox's own scheme (spectacular matches the exact class)."""
 
     target_class = TokenAuthentication
+
+
+class LimitedBasicScheme(BasicScheme):
+    target_class = LimitedBasicAuthentication
 
 
 _TokenSerializer = inline_serializer(
@@ -36,7 +41,7 @@ class LoginView(knox_views.LoginView):
     Tokens are stored hashed (knox), expire after REST_KNOX TOKEN_TTL, and are revoked by logout.
     """
 
-    authentication_classes = [BasicAuthentication, SessionAuthentication]
+    authentication_classes = [LimitedBasicAuthentication, SessionAuthentication]
 
     @extend_schema(
         request=None,

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from knox import auth as knox_auth
 from rest_framework import exceptions
+from rest_framework.authentication import BasicAuthentication
+
+from tracker.logins import client_address, login_failed, login_retry_after
 
 
 class TokenAuthentication(knox_auth.TokenAuthentication):
@@ -18,3 +21,21 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
         if not token.isascii() or not token.decode("ascii").isprintable():
             raise exceptions.AuthenticationFailed("Invalid token.")
         return super().authenticate_credentials(token)
+
+
+class LimitedBasicAuthentication(BasicAuthentication):
+    """HTTP Basic for the token login, refusing locked-out names and addresses before the password.
+
+    See tracker.logins: a 429 with Retry-After once LOGIN_FAILURE_LIMIT failures are reached.
+    """
+
+    def authenticate_credentials(self, userid, password, request=None):
+        address = client_address(request) if request is not None else None
+        wait = login_retry_after(username=userid, address=address)
+        if wait is not None:
+            raise exceptions.Throttled(wait, detail="Too many failed logins for this name or address.")
+        try:
+            return super().authenticate_credentials(userid, password, request)
+        except exceptions.AuthenticationFailed:
+            login_failed(username=userid, address=address)
+            raise

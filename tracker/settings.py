@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "tracker",
     "claims",
     "reviews",
     "api",
@@ -142,7 +143,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}
+        {
+            # Falls back to process memory while Redis is unreachable (see tracker/cache.py).
+            "BACKEND": "tracker.cache.ResilientRedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+        }
         if env_str("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tracker"}
     )
@@ -183,7 +188,8 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Request bodies: the API refuses anything larger with a 413.
@@ -218,6 +224,9 @@ PUBLISHER_URL = env_str("PUBLISHER_URL", "http://127.0.0.1:8000")
 WAGE_HOURS_PER_DAY = env_int("WAGE_HOURS_PER_DAY", 8)
 WAGE_DAYS_PER_WEEK = env_int("WAGE_DAYS_PER_WEEK", 5)
 WAGE_DAYS_PER_MONTH = env_int("WAGE_DAYS_PER_MONTH", 22)
+# Failed logins (API and admin) allowed per username and per address within the window (seconds).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 # Local demo accounts are created by `make run` only; never when DEBUG is off.
 DEMO_ACCOUNTS = env_bool("DEMO_ACCOUNTS", DEBUG)
 
@@ -245,8 +254,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "tracker.throttling.AnonRateThrottle",
+        "tracker.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON", "600/minute"),
