@@ -691,3 +691,30 @@ def test_error_bodies_stay_small_whatever_the_input(editor):
     data = assert_error_shape(response, 400, "validation_error", "…")
     assert len(data["fields"]) == 51
     assert len(response.content) < 20_000
+
+
+@pytest.mark.parametrize(
+    ("path", "payload"),
+    [
+        ("/api/claims/", {"text": "x", "kind": "wage", "claimant": "claimant", "entities": ["e"] * 20_000}),
+        ("/api/claims/{submitted}/assign/", {"reviewers": [f"user{n}" for n in range(30_000)]}),
+        ("/api/claims/{draft}/publish/", {"rating": "true", "summary": "s", "cited_conflicts": list(range(100_000))}),
+    ],
+    ids=["20000-slugs", "30000-usernames", "100000-ids"],
+)
+def test_long_lists_are_refused_before_any_item_is_looked_up(world, path, payload, django_assert_max_num_queries):
+    client = APIClient()
+    client.force_authenticate(world["editor"])
+    with django_assert_max_num_queries(8):
+        response = client.post(path.format(**world), payload, format="json")
+    data = assert_error_shape(response, 400, "validation_error", None)
+    assert len(response.content) < 2_000, data
+
+
+def test_a_write_without_any_permission_is_refused_before_the_body_is_read(world, django_assert_max_num_queries):
+    client = APIClient()
+    client.force_authenticate(world["nobody"])
+    payload = {"text": "x", "kind": "wage", "claimant": "claimant", "entities": [f"e{n}" for n in range(150)]}
+    with django_assert_max_num_queries(3):
+        response = client.post("/api/claims/", payload, format="json")
+    assert_error_shape(response, 403, "permission_denied", None)
