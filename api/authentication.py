@@ -4,6 +4,7 @@ them while rest_framework.views is still loading)."""
 from __future__ import annotations
 
 from knox import auth as knox_auth
+from knox.models import AuthToken
 from rest_framework import exceptions
 from rest_framework.authentication import BasicAuthentication
 
@@ -39,3 +40,25 @@ class LimitedBasicAuthentication(BasicAuthentication):
         except exceptions.AuthenticationFailed:
             login_failed(username=userid, address=address)
             raise
+
+
+def tokens_revoke(*, user) -> int:
+    """Revoke every API token of `user` (on a password change, or by logout-all); returns how many."""
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted
+
+
+class RevokeTokensOnPasswordChange:
+    """Not a rule on passwords: Django calls every validator's password_changed() whenever a
+    password is saved (admin forms, `changepassword`, set_password + save anywhere), which
+    makes it the one hook all of them share. A stolen token then dies with the old password."""
+
+    def validate(self, password, user=None) -> None:
+        return None
+
+    def password_changed(self, password, user=None) -> None:
+        if user is not None and user.pk is not None:
+            tokens_revoke(user=user)
+
+    def get_help_text(self) -> str:
+        return ""

@@ -317,7 +317,8 @@ def check_json(data: Any) -> None:
         for key, item in items:
             if isinstance(key, str) and "\x00" in key:
                 raise exceptions.ValidationError({path or "non_field_errors": ["NUL characters are not allowed."]})
-            stack.append((item, f"{path}.{key}" if path else str(key), depth + 1))
+            if isinstance(item, str | dict | list):  # numbers, booleans and null need no check
+                stack.append((item, f"{path}.{key}" if path else str(key), depth + 1))
 
 
 class BoundedListField(serializers.ListField):

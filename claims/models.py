@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -13,6 +14,9 @@ from simple_history.models import HistoricalRecords
 from claims import anchoring
 from claims.querysets import AppearanceQuerySet, ClaimQuerySet, DocumentQuerySet, EntityQuerySet
 from claims.reanchor import AnchorState
+
+# Links readers may follow from the feed: web pages only (no ftp:, file: or others).
+web_url = URLValidator(schemes=["http", "https"])
 
 
 class Entity(models.Model):
@@ -29,7 +33,7 @@ class Entity(models.Model):
     slug = models.SlugField(max_length=120, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     description = models.TextField(blank=True)
-    url = models.URLField(blank=True, max_length=500)
+    url = models.URLField(blank=True, max_length=500, validators=[web_url])
 
     objects = EntityQuerySet.as_manager()
     history = HistoricalRecords()
@@ -52,7 +56,7 @@ class SourceDocument(models.Model):
     outlet = models.CharField(max_length=200, blank=True)
     author = models.CharField(max_length=200, blank=True)
     published_on = models.DateField(null=True, blank=True)
-    url = models.URLField(blank=True, max_length=500)
+    url = models.URLField(blank=True, max_length=500, validators=[web_url])
     previous_version = models.OneToOneField(
         "self",
         null=True,

@@ -158,6 +158,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Revokes the user's API tokens whenever a password changes (see there why it is a validator).
+    {"NAME": "api.authentication.RevokeTokensOnPasswordChange"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -273,6 +275,8 @@ API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 300)
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=env_int("API_TOKEN_TTL_DAYS", 30)),
     "AUTO_REFRESH": False,
+    # Live tokens per user; one more login is refused (403) until one is revoked or expires.
+    "TOKEN_LIMIT_PER_USER": env_int("API_TOKEN_LIMIT", 10),
 }
 
 SPECTACULAR_SETTINGS = {

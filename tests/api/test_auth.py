@@ -89,3 +89,34 @@ def test_a_session_can_trade_for_a_token_with_csrf(editor):
     client.get("/admin/")  # any page with a form sets the CSRF cookie
     csrf = client.cookies["csrftoken"].value
     assert client.post("/api/auth/login/", HTTP_X_CSRFTOKEN=csrf).status_code == 200
+
+
+def test_a_password_change_revokes_every_token(editor):
+    token = login(APIClient(), editor)
+    editor.set_password("a new long passphrase 42")
+    editor.save()
+    assert not AuthToken.objects.filter(user=editor).exists()
+    assert APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/claims/", {"status": "draft"}).status_code == 401
+
+
+def test_changing_a_password_in_the_admin_revokes_tokens(client, editor, admin_user):
+    login(APIClient(), editor)
+    client.force_login(admin_user)
+    response = client.post(
+        f"/admin/auth/user/{editor.pk}/password/",
+        {"password1": "a new long passphrase 42", "password2": "a new long passphrase 42"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not AuthToken.objects.filter(user=editor).exists()
+
+
+def test_live_tokens_per_user_are_capped(editor, settings):
+    from knox.settings import knox_settings
+
+    limit = knox_settings.TOKEN_LIMIT_PER_USER
+    for _ in range(limit):
+        login(APIClient(), editor)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=basic(editor.username))
+    assert client.post("/api/auth/login/").status_code == 403
+    assert AuthToken.objects.filter(user=editor).count() == limit

@@ -331,3 +331,34 @@ def test_create_demo_accounts_is_refused_in_production(project_dir, settings):
         run("create_demo_accounts")
     assert not get_user_model().objects.exists()
     assert not (project_dir / "var").exists()
+
+
+@pytest.mark.parametrize("target", ["outside", "inside"])
+def test_import_documents_refuses_a_symlink_in_a_folder_and_imports_nothing(articles, tmp_path, target):
+    secret = tmp_path / "secret.txt" if target == "outside" else articles / "a.txt"
+    if target == "outside":
+        secret.write_text("Operator's private notes.\n", encoding="utf-8")
+    (articles / "c.txt").symlink_to(secret)
+    with pytest.raises(CommandError, match=r"c\.txt: is a symbolic link"):
+        run("import_documents", str(articles))
+    assert not SourceDocument.objects.exists()
+
+
+def test_import_documents_refuses_a_symlink_given_directly(articles, tmp_path):
+    link = tmp_path / "link.txt"
+    link.symlink_to(articles / "a.txt")
+    with pytest.raises(CommandError, match="is a symbolic link"):
+        run("import_documents", str(link))
+    assert not SourceDocument.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/a", "file:///etc/passwd", "javascript:alert(1)"])
+def test_entity_and_document_urls_must_be_web_pages(url):
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import DocumentFactory, EntityFactory
+
+    for instance in (EntityFactory.build(url=url), DocumentFactory.build(url=url)):
+        with pytest.raises(ValidationError) as error:
+            instance.full_clean()
+        assert "url" in error.value.message_dict

@@ -89,10 +89,17 @@ class Command(BaseCommand):
     def _collect(self, paths: list[Path]) -> list[Path]:
         files: list[Path] = []
         for path in paths:
+            if path.is_symlink():
+                # A link would publish whatever file it points at, anywhere the operator can read.
+                raise CommandError(f"{path}: is a symbolic link; give the file itself")
             if path.is_dir():
-                found = sorted(p for p in path.glob("*.txt") if p.is_file())
+                found = sorted(p for p in path.glob("*.txt") if p.is_file() or p.is_symlink())
                 if not found:
                     raise CommandError(f"{path}: the folder has no *.txt files")
+                folder = path.resolve()
+                for file in found:
+                    if file.is_symlink() or not file.resolve().is_relative_to(folder):
+                        raise CommandError(f"{file}: is a symbolic link or lies outside {path}; nothing was imported")
                 files.extend(found)
             elif path.is_file():
                 files.append(path)
