@@ -1,6 +1,6 @@
 """/healthz (the process answers) and /readyz (its database, cache and task queue), as JSON.
 
-Readiness is 503 only when the database fails: without Redis the app still serves from the
+Readiness is 503 only when the database or the task queue fails: without Redis the app still serves from the
 database (tracker.cache), so a failing cache is reported as "degraded" with a 200.
 """
 
@@ -41,14 +41,18 @@ def _cache() -> dict:
 def _tasks() -> dict | None:
     if not getattr(settings, "TASKS", None):
         return None
+    from django_tasks import task_backends
+
+    backend = type(task_backends["default"]).__name__
+    if backend != "DatabaseBackend":
+        return {"status": "ok", "backend": backend}
+    # django-tasks-db's queue is a table: ready when it can be read.
+    from django_tasks_db.models import DBTaskResult
+
     try:
-        from django_tasks import default_task_backend
-    except ImportError:
-        return {"status": "unknown", "detail": "TASKS is set but django_tasks is not installed."}
-    backend = type(default_task_backend).__name__
-    # The database backend's queue is a table: it is ready when the database is.
-    if "Database" in backend:
-        return {**_database(), "backend": backend}
+        DBTaskResult.objects.exists()
+    except DatabaseError as exc:
+        return {"status": "down", "backend": backend, "detail": str(exc).strip()[:200]}
     return {"status": "ok", "backend": backend}
 
 

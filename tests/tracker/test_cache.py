@@ -76,7 +76,11 @@ def test_readyz_without_redis_is_ok_on_process_memory(client):
     body = client.get("/readyz").json()
     assert body == {
         "status": "ok",
-        "checks": {"database": {"status": "ok"}, "cache": {"status": "ok", "backend": "process memory"}},
+        "checks": {
+            "database": {"status": "ok"},
+            "cache": {"status": "ok", "backend": "process memory"},
+            "tasks": {"status": "ok", "backend": "DatabaseBackend"},
+        },
     }
 
 
