@@ -36,6 +36,17 @@ class ClaimQuerySet(models.QuerySet):
             return self
         return self.published()
 
+    def naming(self, entity) -> ClaimQuerySet:
+        """Claims whose representation shows the entity: as claimant, subject or a party to a fact."""
+        from claims.models import ContractRelation, Entity, EventFact, KnowledgeFact, QuantityFact, WageFigure
+
+        shown = models.Q(claimant=entity) | models.Q(entities=entity)
+        for model in (WageFigure, ContractRelation, KnowledgeFact, QuantityFact, EventFact):
+            for field in model._meta.get_fields():
+                if field.many_to_one and field.related_model is Entity:
+                    shown |= models.Q(pk__in=model.objects.filter(**{field.name: entity}).values("claim_id"))
+        return self.filter(pk__in=self.model._default_manager.filter(shown).values("pk"))
+
     def with_details(self) -> ClaimQuerySet:
         """Everything a claim's read representation needs, in a fixed number of queries."""
         from claims.models import Appearance
