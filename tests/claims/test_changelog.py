@@ -8,8 +8,7 @@ from claims import services
 from claims.facts import services as facts
 from claims.models import Change, Claim, Conflict, WageFigure
 from reviews import services as workflow
-from reviews.services import EvidenceInput
-from tests.factories import AppearanceFactory, ClaimFactory, DocumentFactory, EntityFactory, rating
+from tests.factories import AppearanceFactory, ClaimFactory, DocumentFactory, EntityFactory, drive_claim, rating
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +23,6 @@ def make_claim(db):
     return lambda kind: ClaimFactory(kind=kind)
 
 
-STATES = ["draft", "submitted", "in_review", "reviewed", "published", "retracted"]
-
-
-def review(claim, reviewer):
-    appearance = claim.appearances.first()
-    evidence = EvidenceInput(stance="supports", document=appearance.document, quote=appearance.exact)
-    workflow.review_record(claim=claim, reviewer=reviewer, rating=rating("true"), rationale="Ok.", evidence=[evidence])
-
-
 @pytest.fixture
 def drive_to(editor, reviewer1, reviewer2):
     """drive_to(state, claim=None) -> the claim (a new one by default) taken to `state` by the services."""
@@ -41,17 +31,7 @@ def drive_to(editor, reviewer1, reviewer2):
         claim = claim or ClaimFactory()
         if not claim.appearances.exists():
             AppearanceFactory(claim=claim)
-        steps = [
-            lambda: workflow.claim_submit_for_review(claim=claim, by=editor),
-            lambda: workflow.claim_assign_reviewers(claim=claim, by=editor, reviewers=[reviewer1, reviewer2]),
-            lambda: [review(claim, reviewer) for reviewer in (reviewer1, reviewer2)],
-            lambda: workflow.claim_publish(claim=claim, by=editor, rating=rating("true"), summary="So."),
-            lambda: workflow.verdict_retract(claim=claim, by=editor, reason="Withdrawn."),
-        ]
-        for step in steps[: STATES.index(state)]:
-            step()
-        claim.refresh_from_db()
-        return claim
+        return drive_claim(claim, state, editor=editor, reviewers=[reviewer1, reviewer2])
 
     return drive
 
@@ -200,8 +180,7 @@ def test_workflow_steps_are_logged(drive_to, editor, reviewer1, reviewer2, state
 
 def test_the_last_required_review_logs_the_move_to_reviewed(drive_to, reviewer1, reviewer2):
     claim = drive_to("in_review")
-    for reviewer in (reviewer1, reviewer2):
-        review(claim, reviewer)
+    drive_claim(claim, "reviewed", editor=None, reviewers=[reviewer1, reviewer2])
     assert changes(claim)[-1] == (claim.pk, "status", "reviewed", False, False)
 
 
