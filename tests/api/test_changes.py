@@ -99,7 +99,7 @@ def test_page_size_is_bounded(client, size):
 def test_a_page_costs_a_fixed_number_of_queries(client, drive, editor, django_assert_num_queries, audience):
     for _ in range(3):
         claim = drive("published")
-        claim_services.entity_update(entity=claim.claimant, name="Renamed")
+        claim_services.entity_update(entity=claim.claimant, name="Renamed", by=editor)
     if audience == "staff":
         client.force_authenticate(editor)
     for size in (1, 6):

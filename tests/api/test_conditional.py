@@ -39,7 +39,7 @@ def test_if_none_match_gets_304_from_one_query(client, drive, url, django_assert
 
 
 @pytest.mark.parametrize("url", ["/api/documents/", "/api/documents/{pk}/"])
-def test_documents_are_validated_by_their_content(client, drive, url):
+def test_documents_are_validated_by_their_content(client, drive, editor, url):
     document = drive("published").appearances.get().document
     url = url.format(pk=document.pk)
     first = client.get(url)
@@ -47,7 +47,7 @@ def test_documents_are_validated_by_their_content(client, drive, url):
     # An import logs nothing in the change log; the document list must change all the same.
     DocumentFactory()
     claim_services.document_update_metadata(
-        document=document, title="Retitled", outlet="O", author="", published_on=None, url=""
+        document=document, title="Retitled", outlet="O", author="", published_on=None, url="", by=editor
     )
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
 
@@ -129,14 +129,14 @@ def test_every_write_that_changes_the_feed_invalidates_etag_and_cache(client, dr
     elif write == "retract":
         services.verdict_retract(claim=published, by=editor, reason="Withdrawn.")
     elif write == "edit_entity":
-        claim_services.entity_update(entity=published.claimant, name="Renamed claimant")
+        claim_services.entity_update(entity=published.claimant, name="Renamed claimant", by=editor)
     elif write == "add_appearance":
         document = published.appearances.get().document
-        claim_services.appearance_add(claim=published, document=document, quote="up to $20 per month")
+        claim_services.appearance_add(claim=published, document=document, quote="up to $20 per month", by=editor)
     elif write == "rename_document":
         document = published.appearances.get().document
         claim_services.document_update_metadata(
-            document=document, title="A new headline", outlet="O", author="", published_on=None, url=""
+            document=document, title="A new headline", outlet="O", author="", published_on=None, url="", by=editor
         )
     after = client.get("/api/claims/", HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200

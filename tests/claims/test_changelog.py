@@ -112,7 +112,9 @@ def test_entity_rename_logs_claims_naming_it_as_claimant_subject_or_fact_party(e
     as_subject = ClaimFactory()
     as_subject.entities.add(people["procom"])
     in_fact = make_claim("contract")
-    facts.contract_set(claim=in_fact, engager=people["campaign"], engaged=people["procom"], role="vendor")
+    facts.contract_set(
+        claim=in_fact, engager=people["campaign"], engaged=people["procom"], role="vendor", by=services.system_user()
+    )
     ClaimFactory()  # not naming it
     Change.objects.all().delete()
     rows = logged(lambda: services.entity_update(entity=people["procom"], name="ProCom Inc.", by=editor))
@@ -121,9 +123,9 @@ def test_entity_rename_logs_claims_naming_it_as_claimant_subject_or_fact_party(e
 
 def test_fact_set_and_remove_are_logged(people, make_claim):
     claim = make_claim("wage")
-    rows = logged(lambda: facts.wage_set(claim=claim, amount="7.25", period="hour"))
+    rows = logged(lambda: facts.wage_set(claim=claim, amount="7.25", period="hour", by=services.system_user()))
     assert rows == [(claim.pk, "fact", "draft", False, False)]
-    rows = logged(lambda: facts.fact_remove(fact=WageFigure.objects.get(claim=claim)))
+    rows = logged(lambda: facts.fact_remove(fact=WageFigure.objects.get(claim=claim), by=services.system_user()))
     assert rows == [(claim.pk, "fact", "draft", False, False)]
 
 
@@ -132,22 +134,26 @@ def _conflicting_pair(people, make_claim):
     for claim, amount in ((a, "20"), (b, "27.09")):
         facts.wage_set(
             claim=claim, amount=amount, period="month", qualifier="at_most", measure="pay",
-            payer=people["odoc"], payee=people["inmates"],
+            payer=people["odoc"], payee=people["inmates"], by=services.system_user(),
         )  # fmt: skip
     return a, b, Conflict.objects.get()
 
 
 def test_conflict_triage_logs_both_claims(people, make_claim, editor):
     a, b, _ = _conflicting_pair(people, make_claim)
-    rows = logged(lambda: facts.conflict_confirm(conflict=Conflict.objects.get(), by=None))
+    rows = logged(lambda: facts.conflict_confirm(conflict=Conflict.objects.get(), by=services.system_user()))
     assert sorted(row[0] for row in rows) == sorted([a.pk, b.pk])
     assert {row[1] for row in rows} == {"conflict"}
 
 
 def test_a_fact_change_logs_the_partners_of_its_confirmed_conflicts(people, make_claim):
     a, b, conflict = _conflicting_pair(people, make_claim)
-    facts.conflict_confirm(conflict=conflict, by=None)
-    rows = logged(lambda: facts.wage_set(claim=a, amount="21", period="month", qualifier="at_most", measure="pay"))
+    facts.conflict_confirm(conflict=conflict, by=services.system_user())
+    rows = logged(
+        lambda: facts.wage_set(
+            claim=a, amount="21", period="month", qualifier="at_most", measure="pay", by=services.system_user()
+        )
+    )
     assert (a.pk, "fact") in {row[:2] for row in rows}
     assert (b.pk, "conflict") in {row[:2] for row in rows}
 
@@ -186,7 +192,7 @@ def test_the_last_required_review_logs_the_move_to_reviewed(drive_to, reviewer1,
 
 def test_publishing_logs_the_partners_of_its_confirmed_conflicts(people, make_claim, drive_to, editor):
     a, b, conflict = _conflicting_pair(people, make_claim)
-    facts.conflict_confirm(conflict=conflict, by=None)
+    facts.conflict_confirm(conflict=conflict, by=services.system_user())
     published = drive_to("reviewed", claim=a)
     workflow.claim_publish(claim=published, by=editor, rating=rating("true"), summary="So.")
     assert changes(b)[-1][:2] == (b.pk, "conflict")
