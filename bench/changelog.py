@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
     from django.test import Client
 
-    from bench.probe import changes_token, publish_latency
+    from bench.probe import _server_version, changes_token, publish_latency
     from claims.models import Change, Claim
 
     client = Client()
@@ -76,8 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "## The change log (in-process, `python -m bench.changelog`)",
         "",
-        f"{connection.vendor} {connection.cursor().connection.info.server_version if connection.vendor == 'postgresql' else ''}"
-        f", {claims:,} claims, {changes:,} change rows ({public:,} public); load average at the end "
+        f"{connection.vendor} {_server_version(connection)}, {claims:,} claims, {changes:,} change rows ({public:,} public); load average at the end "
         + " / ".join(f"{x:.1f}" for x in os.getloadavg())
         + ". Django's test client, response cache off, anonymous.",
         "",
