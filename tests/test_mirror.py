@@ -132,7 +132,7 @@ def _writes(desk, editor) -> list:
             start = document.text.find(quote)
             if (document.pk, start) not in taken:
                 services.appearance_add(
-                    claim=claim, document=document, quote=quote, start=start, end=start + len(quote)
+                    claim=claim, document=document, quote=quote, start=start, end=start + len(quote), by=editor
                 )
                 return
         if len(appearances) > 1:
