@@ -13,19 +13,22 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connections
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.dateparse import parse_datetime
-from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from django.utils.http import http_date, quote_etag
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import BasePagination
@@ -520,7 +523,7 @@ class FeedCursorPagination(BasePagination):
         ]
 
 
-# --- Conditional requests --------------------------------------------------------------
+# --- Conditional requests and caching ---------------------------------------------------
 
 
 def make_etag(*parts: object, prefix: str = "") -> str:
@@ -528,27 +531,67 @@ def make_etag(*parts: object, prefix: str = "") -> str:
     return quote_etag(prefix + digest)
 
 
-def not_modified(request, etag: str, last_modified: datetime | None) -> bool:
-    """True when the client's copy is current (If-None-Match wins over If-Modified-Since)."""
-    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
-    if if_none_match is not None:
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return etag in tags
-    if_modified_since = request.META.get("HTTP_IF_MODIFIED_SINCE")
-    if if_modified_since and last_modified is not None:
-        since = parse_http_date_safe(if_modified_since)
-        return since is not None and int(last_modified.timestamp()) <= since
-    return False
+def audience(request) -> str:
+    """Whose view a response shows: "public" for anonymous readers, else the signed-in user's."""
+    user = request.user
+    return f"user{user.pk}" if user is not None and user.is_authenticated else "public"
 
 
-def conditional_headers(response: HttpResponse, etag: str, last_modified: datetime | None) -> HttpResponse:
+def caching_headers(response: HttpResponse, request, etag: str, last_modified: datetime | None) -> HttpResponse:
+    """ETag, Last-Modified, Cache-Control by audience and a merged Vary."""
     response["ETag"] = etag
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified.timestamp())
-    # Staff and anonymous readers get different bodies from the same URL.
-    response["Vary"] = "Accept, Authorization, Cookie"
+    if audience(request) == "public":
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=settings.API_MAX_AGE,
+            stale_while_revalidate=settings.API_STALE_WHILE_REVALIDATE,
+        )
+    else:
+        patch_cache_control(response, private=True, no_store=True)
+    # Signed-in and anonymous readers get different bodies from one URL, and so may formats.
+    patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
     return response
 
 
-def not_modified_response(etag: str, last_modified: datetime | None) -> HttpResponse:
-    return conditional_headers(HttpResponse(status=304), etag, last_modified)
+def preconditions(request, etag: str, last_modified: datetime | None) -> HttpResponse | None:
+    """The 304 (or 412) the request's preconditions call for, else None (RFC 9110 through Django).
+
+    Only the ETag decides: If-Modified-Since is not evaluated, because a date with one-second
+    resolution cannot tell two writes within a second apart, nor a write that committed late.
+    """
+    headers = caching_headers(HttpResponse(), request, etag, last_modified)
+    answer = get_conditional_response(request, etag=etag, response=headers)
+    return None if answer is headers else answer
+
+
+def conditional_response(
+    request,
+    build: Callable[[], tuple[bytes, dict]],
+    *,
+    etag: str,
+    last_modified: datetime | None,
+    content_type: str = "application/json",
+    cache_key: str | None = None,
+) -> HttpResponse:
+    """A conditional GET: 304 from the ETag alone, else the body (from the cache under `cache_key`).
+
+    Callers derive `etag` and `cache_key` from the change log's position (api/clock.py), so a
+    write makes new ones at once: nothing stale is answered 304 or served from the cache.
+    """
+    answer = preconditions(request, etag, last_modified)
+    if answer is not None:
+        return answer
+    lifetime = settings.API_CACHE_SECONDS if cache_key else 0
+    cached = cache.get(cache_key) if lifetime > 0 else None
+    if cached is None:
+        cached = build()
+        if lifetime > 0:
+            cache.set(cache_key, cached, lifetime)
+    body, headers = cached
+    response = HttpResponse(body, content_type=content_type)
+    for name, value in headers.items():
+        response[name] = value
+    return caching_headers(response, request, etag, last_modified)

@@ -1,19 +1,18 @@
 """The claims API: the public feed (claims, documents, ClaimReview) and the desk's claim edits.
 
 Reads go through api.feed (a fixed set of `.values()` queries, orjson) behind a
-conditional-request check that costs one query (api.feed.fingerprint) and an optional
-response cache keyed by the same fingerprint, so any write invalidates it at once.
+conditional-request check that costs one query (api.clock: the change log's position) and an
+optional response cache keyed by the same position, so any write invalidates it at once.
 Writes validate with a serializer and call one service in claims.services.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -22,7 +21,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, generics, serializers
 from rest_framework.pagination import CursorPagination
 
-from api import claimreview, feed
+from api import claimreview, clock, feed
 from api.base import (
     FeedCursorPagination,
     JSONLDRenderer,
@@ -30,13 +29,13 @@ from api.base import (
     PreconditionFailed,
     PreconditionRequired,
     ReadOrDeskMember,
+    audience,
+    caching_headers,
     check_body_size,
-    conditional_headers,
+    conditional_response,
     dumps,
     error_responses,
     make_etag,
-    not_modified,
-    not_modified_response,
 )
 from api.filters import MAX_ID, ClaimFilter, DocumentFilter
 from api.serializers import (
@@ -75,9 +74,9 @@ def is_staff(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_staff)
 
 
-def claim_etag(fp: feed.Fingerprint, variant: str) -> str:
+def claim_etag(request, at: clock.Clock, variant: str = "") -> str:
     """A claim's ETag starts with its version, which is what If-Match is checked against."""
-    return make_etag(fp.token, variant, prefix=f"v{fp.claim_version}-")
+    return make_etag(at.position, audience(request), variant, request.path, prefix=f"v{at.version}-")
 
 
 def expected_version(request, *, required: bool) -> int | None:
@@ -95,33 +94,39 @@ def expected_version(request, *, required: bool) -> int | None:
 
 def cached_response(
     request,
-    fp: feed.Fingerprint,
+    at: clock.Clock,
     build: Callable[[], tuple[bytes, dict]],
     *,
     variant: str,
     etag: str | None = None,
     content_type: str = "application/json",
 ) -> HttpResponse:
-    """A conditional, cached GET: 304 from the fingerprint alone, else the cached or freshly built body.
+    """A conditional GET on the change log's clock: 304 from the position alone, else the body.
 
-    The cache key holds the fingerprint, so any write to what the feed shows makes a new key:
-    nothing stale is ever served, and old entries simply expire.
+    Public pages are cached under their ETag (position, URL): a write makes a new key at once,
+    so nothing stale is ever served. Signed-in readers' pages are private and built each time.
     """
-    etag = etag or make_etag(fp.token, variant, request.build_absolute_uri())
-    if not_modified(request, etag, fp.last_modified):
-        return not_modified_response(etag, fp.last_modified)
-    key = f"api:{etag}:{make_etag(request.build_absolute_uri())}"
-    lifetime = settings.API_CACHE_SECONDS
-    cached = cache.get(key) if lifetime > 0 else None
-    if cached is None:
-        cached = build()
-        if lifetime > 0:
-            cache.set(key, cached, lifetime)
-    body, headers = cached
-    response = HttpResponse(body, content_type=content_type)
-    for name, value in headers.items():
-        response[name] = value
-    return conditional_headers(response, etag, fp.last_modified)
+    etag = etag or make_etag(at.position, audience(request), variant, request.get_full_path())
+    public = audience(request) == "public"
+    return conditional_response(
+        request,
+        build,
+        etag=etag,
+        last_modified=at.at,
+        content_type=content_type,
+        cache_key=f"api:{etag}" if public else None,
+    )
+
+
+def content_response(request, build: Callable[[], tuple[bytes, dict]], *, variant: str) -> HttpResponse:
+    """A conditional GET whose ETag is a digest of the body: for resources the change log does not cover.
+
+    Source documents exist apart from claims (an import, or an edit of one no claim quotes, logs
+    nothing), so their validator is their content: never stale, at the price of building the body.
+    """
+    body, headers = build()
+    etag = make_etag(variant, audience(request), hashlib.blake2b(body, digest_size=16).hexdigest())
+    return conditional_response(request, lambda: (body, headers), etag=etag, last_modified=None)
 
 
 class ApiView(generics.GenericAPIView):
@@ -169,14 +174,14 @@ def parse_as_of(request):
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def claim_written_response(claim: Claim, *, status: int = 200) -> HttpResponse:
+def claim_written_response(request, claim: Claim, *, status: int = 200) -> HttpResponse:
     """A claim's staff representation after a write, with its new ETag."""
-    fp = feed.fingerprint(claim_id=claim.pk)
+    at = clock.for_claim(claim.pk, request.user)
     response = HttpResponse(dumps(represent_claim(claim.pk, public=False)), content_type="application/json")
     response.status_code = status
     if status == 201:
         response["Location"] = reverse("claim-detail", args=[claim.pk])
-    return conditional_headers(response, claim_etag(fp, "staff"), fp.last_modified)
+    return caching_headers(response, request, claim_etag(request, at), at.at)
 
 
 class ClaimListView(ApiView, generics.ListAPIView):
@@ -205,7 +210,7 @@ class ClaimListView(ApiView, generics.ListAPIView):
             )
             return dumps(self.paginator.get_paginated_data(feed.represent_claims(rows, public=public))), {}
 
-        return cached_response(request, feed.fingerprint(), build, variant=self.variant)
+        return cached_response(request, clock.for_list(request.user), build, variant=self.variant)
 
     @extend_schema(
         summary="Record a new claim (draft)",
@@ -217,7 +222,7 @@ class ClaimListView(ApiView, generics.ListAPIView):
         data = ClaimWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         claim = services.claim_create(by=request.user, **data.validated_data)
-        return claim_written_response(claim, status=201)
+        return claim_written_response(request, claim, status=201)
 
 
 class ClaimDetailView(ApiView):
@@ -226,11 +231,11 @@ class ClaimDetailView(ApiView):
     serializer_class = ClaimOutSerializer
     queryset = Claim.objects.none()
 
-    def visible_fingerprint(self, pk: int) -> feed.Fingerprint:
-        fp = feed.fingerprint(claim_id=pk)
-        if fp.claim_status is None or (not self.staff and fp.claim_status not in PUBLIC_STATUSES):
+    def visible_clock(self, pk: int) -> clock.Clock:
+        at = clock.for_claim(pk, self.request.user)
+        if at.status is None or (not self.staff and at.status not in PUBLIC_STATUSES):
             raise exceptions.NotFound("No such claim.")
-        return fp
+        return at
 
     @extend_schema(
         summary="One claim",
@@ -240,7 +245,7 @@ class ClaimDetailView(ApiView):
     )
     def get(self, request, pk: int):
         as_of = parse_as_of(request)
-        fp = self.visible_fingerprint(pk)
+        at = self.visible_clock(pk)
         public = not self.staff
 
         def build():
@@ -248,7 +253,7 @@ class ClaimDetailView(ApiView):
 
         # A past version is a different representation: its own ETag.
         variant = self.variant if as_of is None else f"{self.variant}-asof{as_of.date().isoformat()}"
-        return cached_response(request, fp, build, variant=variant, etag=claim_etag(fp, variant))
+        return cached_response(request, at, build, variant=variant, etag=claim_etag(request, at, variant))
 
     def _update(self, request, pk: int, *, partial: bool):
         version = expected_version(request, required=True)
@@ -256,7 +261,7 @@ class ClaimDetailView(ApiView):
         data = ClaimUpdateSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         claim = services.claim_update(claim=claim, by=request.user, expected_version=version, **data.validated_data)
-        return claim_written_response(claim)
+        return claim_written_response(request, claim)
 
     @extend_schema(
         summary="Edit some of a claim's fields",
@@ -323,15 +328,15 @@ class ClaimReviewView(ApiView):
         tags=["claimreview"],
     )
     def get(self, request, pk: int):
-        fp = feed.fingerprint(claim_id=pk)
+        at = clock.for_claim(pk, request.user)
         # Only a published (or retracted) verdict has a ClaimReview, for staff as for everyone.
-        if fp.claim_status not in PUBLIC_STATUSES:
+        if at.status not in PUBLIC_STATUSES:
             raise exceptions.NotFound("This claim has no published verdict.")
 
         def build():
             return dumps(claimreview.claim_review(represent_claim(pk, public=True))), {}
 
-        return cached_response(request, fp, build, variant="claimreview", content_type=JSONLDRenderer.media_type)
+        return cached_response(request, at, build, variant="claimreview", content_type=JSONLDRenderer.media_type)
 
 
 class ClaimReviewFeedPagination(FeedCursorPagination):
@@ -364,7 +369,7 @@ class ClaimReviewFeedView(ApiView, generics.ListAPIView):
             return body, ({"Link": ", ".join(links)} if links else {})
 
         return cached_response(
-            request, feed.fingerprint(), build, variant="datafeed", content_type=JSONLDRenderer.media_type
+            request, clock.for_list(request.user), build, variant="datafeed", content_type=JSONLDRenderer.media_type
         )
 
 
@@ -396,7 +401,7 @@ class DocumentListView(ApiView, generics.ListAPIView):
             data = self.paginator.get_paginated_response([feed.represent_document(row) for row in rows]).data
             return dumps(data), {}
 
-        return cached_response(request, feed.fingerprint(), build, variant="documents")
+        return content_response(request, build, variant="documents")
 
 
 class DocumentDetailView(ApiView):
@@ -412,12 +417,10 @@ class DocumentDetailView(ApiView):
         tags=["feed"],
     )
     def get(self, request, pk: int):
-        fp = feed.fingerprint()
-
         def build():
             row = feed.document_rows(SourceDocument.objects.filter(pk=pk), with_text=True).first()
             if row is None:
                 raise exceptions.NotFound("No such document.")
             return dumps(feed.represent_document(row)), {}
 
-        return cached_response(request, fp, build, variant="document")
+        return content_response(request, build, variant="document")

@@ -14,27 +14,19 @@ shape for the OpenAPI schema; tests check the two agree.
 What is never here: reviewers, their ratings and rationales (blind review), and evidence
 of claims without a published verdict.
 
-`fingerprint()` answers "has anything the feed shows changed?" in one query, from the
-newest row id of each model's history table (django-simple-history writes one on every
-save, so publishing, correcting, editing or re-anchoring all move it) plus the newest
-claim and verdict ids (bulk inserts skip history). Each part is a primary-key index lookup,
-so a conditional GET costs one cheap query whatever the archive's size.
+Whether anything shown changed is the change log's business (api/clock.py).
 """
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from django.db import connections, router
 from django.db.models import Exists, Max, Min, OuterRef, QuerySet
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 
-from claims.models import Appearance, Claim, Conflict, Entity, SourceDocument
+from claims.models import Appearance, Claim, Conflict
 from claims.querysets import PUBLIC_STATUSES
 from reviews.models import Evidence, Rating, Recheck, Review, Verdict
 
@@ -327,65 +319,3 @@ def represent_document(row: dict) -> dict:
     row["previous_version"] = row.pop("previous_version_id")
     row["api_url"] = reverse("document-detail", args=[row["id"]])
     return row
-
-
-# --- Change detection -------------------------------------------------------------------
-
-# Everything the feed, ClaimReview and Atom outputs are built from.
-_WATCHED = (Claim, Entity, SourceDocument, Appearance, Conflict, Rating, Review, Evidence, Verdict)
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    token: str
-    last_modified: datetime | None
-    # For one claim's fingerprint: its status and version (None when it does not exist).
-    claim_status: str | None = None
-    claim_version: int | None = None
-
-
-@functools.cache
-def _fingerprint_sql() -> str:
-    # Built once: `Model.history` builds a manager class on every access (milliseconds each).
-    # One row (part, number, date, status) per part; a UNION of tiny index lookups plans
-    # three times faster than the same lookups as scalar subqueries.
-    parts = [
-        f"SELECT * FROM (SELECT {i} AS part, history_id AS n, history_date AS at, NULL AS s FROM {table} "
-        f"ORDER BY history_id DESC LIMIT 1) AS h{i}"
-        for i, table in enumerate(model.history.model._meta.db_table for model in _WATCHED)
-    ]
-    parts += [f"SELECT {100 + i}, MAX(id), NULL, NULL FROM {m._meta.db_table}" for i, m in enumerate((Claim, Verdict))]
-    return " UNION ALL ".join(parts)
-
-
-_CLAIM_PART = 200
-
-
-def fingerprint(claim_id: int | None = None) -> Fingerprint:
-    """A token that changes whenever anything the feed shows changes; one query.
-
-    With `claim_id`, the same query also reads that claim's status and version.
-    """
-    sql, params = _fingerprint_sql(), []
-    if claim_id is not None:
-        sql += f" UNION ALL SELECT {_CLAIM_PART}, version, NULL, status FROM {Claim._meta.db_table} WHERE id = %s"
-        params.append(claim_id)
-    with connections[router.db_for_read(Claim)].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = sorted(cursor.fetchall(), key=lambda row: row[0])
-    claim = next((row for row in rows if row[0] == _CLAIM_PART), None)
-    dates = [_as_datetime(row[2]) for row in rows if row[2] is not None]
-    return Fingerprint(
-        token=".".join(f"{part}:{number}" for part, number, _, _ in rows),
-        last_modified=max(dates) if dates else None,
-        claim_status=claim[3] if claim else None,
-        claim_version=claim[1] if claim else None,
-    )
-
-
-def _as_datetime(value) -> datetime:
-    # PostgreSQL hands back aware datetimes; SQLite hands back the stored UTC text.
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    parsed = parse_datetime(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -71,7 +71,10 @@ class ClaimFilter(django_filters.FilterSet):
     updated_since = DateTimeFilter(
         field_name="verdict_updated_at",
         lookup_expr="gte",
-        help_text="Latest verdict version at or after (ISO 8601): for incremental sync, with ordering=updated.",
+        help_text=(
+            "Deprecated for syncing: latest verdict version at or after (ISO 8601). The verdict's date "
+            "misses edits and late commits; mirror with /api/changes/ instead."
+        ),
     )
     has_corrections = django_filters.BooleanFilter(
         method="filter_has_corrections", help_text="Whether the verdict has been corrected."

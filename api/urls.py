@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api import auth, facts, workflow
+from api import auth, changes, facts, workflow
 from api import claims as views
 from api.atom import VerdictsFeed
 
@@ -16,6 +16,7 @@ api_urlpatterns = [
     path("claimreview/feed/", views.ClaimReviewFeedView.as_view(), name="claimreview-feed"),
     path("documents/", views.DocumentListView.as_view(), name="document-list"),
     path("documents/<int:pk>/", views.DocumentDetailView.as_view(), name="document-detail"),
+    path("changes/", changes.ChangesView.as_view(), name="change-list"),
     # The review workflow.
     path("claims/<int:pk>/submit/", workflow.SubmitView.as_view(), name="claim-submit"),
     path("claims/<int:pk>/assign/", workflow.AssignView.as_view(), name="claim-assign"),

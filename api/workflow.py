@@ -45,7 +45,7 @@ class TransitionView(ApiView):
         data = self.input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         self.transition(claim=claim, by=request.user, expected_version=version, **data.validated_data)
-        return claim_written_response(claim)
+        return claim_written_response(request, claim)
 
 
 def _transition_schema(summary: str, serializer) -> extend_schema:

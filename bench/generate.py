@@ -289,6 +289,7 @@ class Summary:
     corrections: int = 0
     facts: dict[str, int] = field(default_factory=dict)
     conflicts: int = 0
+    changes: int = 0
     editor_username: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -768,7 +769,41 @@ def _generate(*, claims: int, seed: int, batch_size: int, progress: bool) -> Sum
             summary.corrections += sum(v.version > 1 for v in verdicts)
             progress_bar.update(len(chunk))
 
+    _write_changes(plans, summary, batch_size)
     return summary
+
+
+def _write_changes(plans: list[_PlannedClaim], summary: Summary, batch_size: int) -> None:
+    """The change log the services would have written: each claim's creation, publication,
+    corrections and retraction, in time order so positions follow the dates."""
+    from claims.models import Change
+
+    rows = []
+    for p in plans:
+        first = p.published_at or datetime(2024, 6, 1, tzinfo=UTC)
+        rows.append(Change(claim_id=p.id, kind="claim", status="draft", public_before=False, public_after=False,
+                           at=first - timedelta(days=10), detail={"created": True}))  # fmt: skip
+        if p.published_at is None:
+            continue
+        rows.append(Change(claim_id=p.id, kind="published", status="published", public_before=False,
+                           public_after=True, at=p.published_at, detail={"verdict_version": 1}))  # fmt: skip
+        for v in range(p.corrections):
+            last = v == p.corrections - 1
+            retraction = p.status == "retracted" and last
+            rows.append(
+                Change(
+                    claim_id=p.id,
+                    kind="retracted" if retraction else "corrected",
+                    status="retracted" if retraction else "published",
+                    public_before=True,
+                    public_after=True,
+                    at=p.verdict_updated_at if last else p.published_at + timedelta(days=1 + v),
+                    detail={"verdict_version": 2 + v},
+                )
+            )
+    rows.sort(key=lambda row: (row.at, row.claim_id))
+    Change.objects.bulk_create(rows, batch_size=batch_size)
+    summary.changes = len(rows)
 
 
 def _write_facts(plans: list[_PlannedClaim], entity_ids: list[int], summary: Summary, batch_size: int) -> None:

@@ -119,6 +119,15 @@ def scenarios(client, *, editor) -> list[Scenario]:
     out.append(Scenario("claim detail", f"/api/claims/{corrected.pk}/", group="detail", note="a corrected claim"))
     out.append(Scenario("ClaimReview of one claim", f"/api/claims/{corrected.pk}/claimreview/", group="detail"))
     out.append(Scenario("ClaimReview DataFeed", "/api/claimreview/feed/", group="other"))
+    out.append(Scenario("changes, first page, 100", "/api/changes/?page_size=100", group="changes"))
+    out.append(
+        Scenario(
+            "changes, deep page, 100",
+            "/api/changes/?" + urlencode({"page_size": 100, "after": changes_token(0.9)}),
+            group="changes",
+            note="after 90% of the public change log",
+        )
+    )
     out.append(Scenario("entity graph", "/api/entities/graph/", group="other", note="the whole contract graph"))
     # A session of its own (kept in the database), sent by the load generator as a cookie.
     login = type(client)()
@@ -133,6 +142,51 @@ def scenarios(client, *, editor) -> list[Scenario]:
         )
     )
     return out
+
+
+def changes_token(share: float) -> str:
+    """The /api/changes/ token of the public change at `share` of the log (a mirror that far behind)."""
+    from api.changes import encode_token
+    from claims.models import Change
+
+    public = Change.objects.public().order_by("position").values_list("position", flat=True)
+    count = public.count()
+    return encode_token(public[int(count * share)] if count else 0)
+
+
+def publish_latency(samples: int = 40) -> dict:
+    """Publish latency through the service, with and without the change log (claims.changelog.record
+    replaced by a no-op), alternating so both arms see the same machine; each publish commits."""
+    import statistics
+    import time
+
+    from django.contrib.auth import get_user_model
+
+    from claims import changelog
+    from claims.models import Claim
+    from reviews import services
+    from reviews.models import Rating
+
+    editor = get_user_model().objects.get(username="bench-editor")
+    rating = Rating.objects.filter(value__isnull=False).first()
+    claims = list(Claim.objects.filter(status="reviewed").order_by("id")[: samples * 2])
+    arms: dict[str, list[float]] = {"with the change log": [], "without (record skipped)": []}
+    original = changelog.record
+    for index, claim in enumerate(claims):
+        arm = "with the change log" if index % 2 == 0 else "without (record skipped)"
+        changelog.record = original if index % 2 == 0 else (lambda *args, **kwargs: [])
+        try:
+            started = time.perf_counter()
+            services.claim_publish(
+                claim=claim, by=editor, rating=rating, summary="Benchmarked.", resolution="Resolved for the bench."
+            )
+            arms[arm].append((time.perf_counter() - started) * 1000)
+        finally:
+            changelog.record = original
+    return {
+        arm: {"n": len(ms), "p50_ms": statistics.median(ms), "mean_ms": statistics.fmean(ms)} if ms else {"n": 0}
+        for arm, ms in arms.items()
+    }
 
 
 def measure(client, scenario: Scenario) -> bytes:
@@ -241,7 +295,10 @@ def probe() -> dict:
             )
     filters = filter_values()
     deep = next(s for s in found if s.name.startswith("feed, deep page"))
+    # Last: it publishes claims (the load runs read the archive as it is after this).
+    publish = publish_latency()
     return {
+        "publish_latency": publish,
         "vendor": connection.vendor,
         "server_version": _server_version(connection),
         "scenarios": [asdict(s) for s in found],

@@ -359,6 +359,20 @@ def _report_database(result: dict, args: argparse.Namespace) -> list[str]:
     missing = [s["name"] for s in probe["scenarios"] if not s["available"]]
     if missing:
         lines += [f"Not measured (the endpoint answered 404 in this tree): {', '.join(missing)}.", ""]
+    if probe.get("publish_latency"):
+        lines += [
+            "### The change log's cost on publishing",
+            "",
+            "`reviews.services.claim_publish` in-process, each call committing, alternating between the",
+            "real service and one whose `claims.changelog.record` is a no-op (no advisory lock, no row):",
+            "",
+            "| publish | samples | p50 | mean |",
+            "|---|---|---|---|",
+        ]
+        for arm, row in probe["publish_latency"].items():
+            if row.get("n"):
+                lines.append(f"| {arm} | {row['n']} | {row['p50_ms']:.1f} ms | {row['mean_ms']:.1f} ms |")
+        lines.append("")
     lines += [
         "### SQL queries per request by page size (feed, anonymous)",
         "",

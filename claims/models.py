@@ -12,7 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from claims import anchoring
-from claims.querysets import AppearanceQuerySet, ClaimQuerySet, DocumentQuerySet, EntityQuerySet
+from claims.querysets import AppearanceQuerySet, ChangeQuerySet, ClaimQuerySet, DocumentQuerySet, EntityQuerySet
 from claims.reanchor import AnchorState
 
 # Links readers may follow from the feed: web pages only (no ftp:, file: or others).
@@ -261,10 +261,18 @@ class Change(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
+    objects = ChangeQuerySet.as_manager()
+
     class Meta:
         ordering = ["position"]
         indexes = [
             models.Index(fields=["claim_id", "position"], name="change_claim_position"),
+            # The public clock (ETags, the public change stream) reads the newest public position.
+            models.Index(
+                fields=["position"],
+                condition=models.Q(public_before=True) | models.Q(public_after=True),
+                name="change_public_position",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -36,6 +36,17 @@ class ClaimQuerySet(models.QuerySet):
             return self
         return self.published()
 
+    def naming(self, entity) -> ClaimQuerySet:
+        """Claims whose representation shows the entity: as claimant, subject or a party to a fact."""
+        from claims.models import ContractRelation, Entity, EventFact, KnowledgeFact, QuantityFact, WageFigure
+
+        shown = models.Q(claimant=entity) | models.Q(entities=entity)
+        for model in (WageFigure, ContractRelation, KnowledgeFact, QuantityFact, EventFact):
+            for field in model._meta.get_fields():
+                if field.many_to_one and field.related_model is Entity:
+                    shown |= models.Q(pk__in=model.objects.filter(**{field.name: entity}).values("claim_id"))
+        return self.filter(pk__in=self.model._default_manager.filter(shown).values("pk"))
+
     def with_details(self) -> ClaimQuerySet:
         """Everything a claim's read representation needs, in a fixed number of queries."""
         from claims.models import Appearance
@@ -45,4 +56,29 @@ class ClaimQuerySet(models.QuerySet):
             Prefetch(
                 "appearances", queryset=Appearance.objects.select_related("document").order_by("document_id", "start")
             ),
+        )
+
+
+class ChangeQuerySet(models.QuerySet):
+    def public(self) -> ChangeQuerySet:
+        """Changes the public could see happen: the claim was public before or after the write.
+
+        A claim leaving the public view (a retraction, a withdrawal) is therefore public too.
+        """
+        return self.filter(models.Q(public_before=True) | models.Q(public_after=True))
+
+    def visible_to(self, user) -> ChangeQuerySet:
+        """The public changes for everyone; for the desk also the changes to claims it sees beyond the public view.
+
+        Which claims those are is Claim.objects.visible_to's decision. A change made while a claim
+        was not public stays hidden from readers who only see it now that it is public: the change
+        that made it public is in their stream, and that is the state they mirror.
+        """
+        from claims.models import Claim
+
+        beyond_public = Claim.objects.visible_to(user).exclude(status__in=PUBLIC_STATUSES)
+        return self.filter(
+            models.Q(public_before=True)
+            | models.Q(public_after=True)
+            | models.Q(claim_id__in=beyond_public.values("pk"))
         )

@@ -274,6 +274,12 @@ def document_update_metadata(
         _record_by(locked, by)
         # update_fields: the text column is never part of an UPDATE.
         locked.save(update_fields=["title", "outlet", "author", "published_on", "url"])
+        # Every claim quoted from the document shows its title, outlet and date.
+        changelog.record(
+            Claim.objects.filter(appearances__document=locked).distinct().order_by("pk"),
+            Change.Kind.DOCUMENT,
+            detail={"document": locked.pk},
+        )
     return locked
 
 
@@ -349,6 +355,7 @@ def entity_update(*, entity: Entity, by, name=UNSET, kind=UNSET, slug=UNSET, des
         locked.full_clean()
         _record_by(locked, by)
         locked.save()
+        changelog.record(Claim.objects.naming(locked).order_by("pk"), Change.Kind.ENTITY, detail={"entity": locked.pk})
     return locked
 
 
@@ -382,6 +389,7 @@ def claim_create(
         _record_by(claim, by)
         _insert_with_unique_slug(claim, words=_words(text), explicit=bool(slug))
         claim.entities.set(list(entities))
+        changelog.record([claim], Change.Kind.CLAIM, detail={"created": True})
     return claim
 
 
@@ -428,6 +436,8 @@ def claim_update(
         locked.save()
         if entities is not UNSET:
             locked.entities.set(list(entities))
+        fields = sorted([*changes, *(["entities"] if entities is not UNSET else [])])
+        changelog.record([locked], Change.Kind.CLAIM, detail={"fields": fields})
     return locked
 
 
@@ -473,7 +483,7 @@ def appearance_add(
     )
     with transaction.atomic():
         # Serialise anchoring on one claim, so the duplicate-span check below stays true.
-        Claim.objects.select_for_update().filter(pk=claim.pk).first()
+        locked = Claim.objects.select_for_update().get(pk=claim.pk)
         appearance = Appearance(claim=claim, document=document, **selector.fields())
         try:
             appearance.full_clean()
@@ -485,6 +495,11 @@ def appearance_add(
             raise
         _record_by(appearance, by)
         appearance.save()
+        changelog.record(
+            [locked],
+            Change.Kind.APPEARANCE,
+            detail={"appearance": appearance.pk, "document": document.pk, "added": True},
+        )
     return appearance
 
 
@@ -494,8 +509,10 @@ def appearance_remove(*, appearance: Appearance, by) -> None:
     with transaction.atomic():
         claim = Claim.objects.select_for_update().get(pk=appearance.claim_id)
         check_appearance_removable(claim)
+        detail = {"appearance": appearance.pk, "document": appearance.document_id, "added": False}
         _record_by(appearance, by)
         appearance.delete()
+        changelog.record([claim], Change.Kind.APPEARANCE, detail=detail)
 
 
 def check_appearance_removable(claim: Claim) -> None:

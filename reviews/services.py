@@ -24,9 +24,9 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from claims import anchoring
+from claims import anchoring, changelog
 from claims.errors import StaleVersion
-from claims.models import Claim, Conflict, SourceDocument
+from claims.models import Change, Claim, Conflict, SourceDocument
 from reviews import transitions
 from reviews.models import Assignment, Evidence, Rating, Recheck, Review, Transition, Verdict
 from reviews.querysets import claim_reviewers_disagree
@@ -88,8 +88,13 @@ def _require_rating(errors: dict, rating) -> None:
         errors["rating"] = "Choose a rating from the scale."
 
 
-def _move(claim: Claim, to: str, *, by, note: str, at=None) -> Transition:
-    """Change the claim's status, bump its version and log the step. The claim must be locked."""
+def _move(
+    claim: Claim, to: str, *, by, note: str, at=None, change: str = Change.Kind.STATUS, detail: dict | None = None
+) -> Transition:
+    """Change the claim's status, bump its version and log the step. The claim must be locked.
+
+    The change-log row is the step's last write: its lock serializes log writers until commit.
+    """
     at = at or timezone.now()
     from_status = claim.status
     claim.status = to
@@ -97,7 +102,11 @@ def _move(claim: Claim, to: str, *, by, note: str, at=None) -> Transition:
     claim.full_clean(validate_unique=False)
     claim._history_user = by
     claim.save()
-    return Transition.objects.create(claim=claim, from_status=from_status, to_status=to, by=by, at=at, note=note)
+    transition = Transition.objects.create(claim=claim, from_status=from_status, to_status=to, by=by, at=at, note=note)
+    changelog.record(
+        [claim], change, status_before={claim.pk: from_status}, detail={"from": from_status, "to": to, **(detail or {})}
+    )
+    return transition
 
 
 def _sync(target: Claim, source: Claim) -> None:
@@ -374,7 +383,21 @@ def claim_publish(
         )
         now = verdict.published_at
         locked.published_at = now
-        _move(locked, step.target, by=by, note=f"Published: {rating}", at=now)
+        _move(
+            locked,
+            step.target,
+            by=by,
+            note=f"Published: {rating}",
+            at=now,
+            change=Change.Kind.PUBLISHED,
+            detail={"verdict_version": verdict.version},
+        )
+        # Its confirmed conflicts now show on the other claims' public pages too.
+        partners = Conflict.objects.confirmed().for_claims([locked.pk]).values_list("claim_a_id", "claim_b_id")
+        others = {pk for pair in partners for pk in pair} - {locked.pk}
+        changelog.record(
+            Claim.objects.filter(pk__in=others).order_by("pk"), Change.Kind.CONFLICT, detail={"published": locked.pk}
+        )
     _sync(claim, locked)
     return verdict
 
@@ -423,6 +446,8 @@ def verdict_correct(
             by=by,
             note=f"Correction (v{verdict.version}): {note.strip()}",
             at=verdict.published_at,
+            change=Change.Kind.CORRECTED,
+            detail={"verdict_version": verdict.version},
         )
     _sync(claim, locked)
     return verdict
@@ -456,7 +481,15 @@ def verdict_retract(*, claim: Claim, by: AbstractBaseUser, reason: str, expected
             recheck_by=None,
         )
         close_open_rechecks(locked, by=by, resolution=Recheck.Resolution.RETRACTED, note=reason.strip())
-        _move(locked, step.target, by=by, note=reason.strip(), at=verdict.published_at)
+        _move(
+            locked,
+            step.target,
+            by=by,
+            note=reason.strip(),
+            at=verdict.published_at,
+            change=Change.Kind.RETRACTED,
+            detail={"verdict_version": verdict.version},
+        )
     _sync(claim, locked)
     return verdict
 

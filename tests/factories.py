@@ -90,3 +90,32 @@ def rating(slug: str):
     from reviews.models import Rating
 
     return Rating.objects.get(slug=slug)
+
+
+WORKFLOW_STATES = ["draft", "submitted", "in_review", "reviewed", "published", "retracted"]
+
+
+def drive_claim(claim, state: str, *, editor, reviewers, rating_slug: str = "true"):
+    """Take `claim` (with an appearance) from its status to `state` through the workflow services."""
+    from reviews import services
+    from reviews.services import EvidenceInput
+
+    def review_all():
+        appearance = claim.appearances.first()
+        evidence = EvidenceInput(stance="supports", document=appearance.document, quote=appearance.exact)
+        for reviewer in reviewers:
+            services.review_record(
+                claim=claim, reviewer=reviewer, rating=rating(rating_slug), rationale="Checked.", evidence=[evidence]
+            )
+
+    steps = [
+        lambda: services.claim_submit_for_review(claim=claim, by=editor),
+        lambda: services.claim_assign_reviewers(claim=claim, by=editor, reviewers=reviewers),
+        review_all,
+        lambda: services.claim_publish(claim=claim, by=editor, rating=rating(rating_slug), summary="It is so."),
+        lambda: services.verdict_retract(claim=claim, by=editor, reason="Source withdrawn."),
+    ]
+    for step in steps[WORKFLOW_STATES.index(claim.status) : WORKFLOW_STATES.index(state)]:
+        step()
+    claim.refresh_from_db()
+    return claim

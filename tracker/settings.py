@@ -268,9 +268,13 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["api.base.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.base.JSONParser"],
 }
-# How long a rendered API page stays in the cache. Keys include the feed's fingerprint,
-# so any write makes new keys at once; this only bounds how long dead entries linger.
+# How long a rendered API page stays in the cache. Keys include the change log's position
+# (api/clock.py), so any write makes new keys at once; this only bounds how long dead entries linger.
 API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 300)
+# Cache-Control of public API responses: how long shared caches may serve a page without asking
+# (short: readers see a write within it), and how much longer they may serve it while revalidating.
+API_MAX_AGE = env_int("API_MAX_AGE", 10)
+API_STALE_WHILE_REVALIDATE = env_int("API_STALE_WHILE_REVALIDATE", 30)
 
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=env_int("API_TOKEN_TTL_DAYS", 30)),
@@ -291,6 +295,8 @@ SPECTACULAR_SETTINGS = {
         "ClaimKindEnum": "claims.models.Claim.Kind",
         "EntityKindEnum": "claims.models.Entity.Kind",
         "VerdictKindEnum": "reviews.models.Verdict.Kind",
+        "ClaimStatusEnum": "claims.models.Claim.Status",
+        "ChangeKindEnum": "claims.models.Change.Kind",
     },
 }
 

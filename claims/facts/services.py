@@ -14,9 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from claims import changelog
 from claims.errors import TransitionNotAllowed
 from claims.facts import conflicts
 from claims.models import (
+    Change,
     Claim,
     Conflict,
     ContractRelation,
@@ -54,6 +56,7 @@ def _save_fact(model, *, claim: Claim, by, values: dict):
         fact._history_user = by
         fact.save()
         conflicts.detect_for_claim(claim=claim, by=by)
+        _record_fact_change(claim, model, removed=False)
     return fact
 
 
@@ -137,6 +140,19 @@ def fact_remove(*, fact, by) -> None:
         fact._history_user = by
         fact.delete()
         conflicts.detect_for_claim(claim=claim, by=by)
+        _record_fact_change(claim, type(fact), removed=True)
+
+
+def _record_fact_change(claim: Claim, model, *, removed: bool) -> None:
+    # The claim's own fact changed; detection may also have rewritten the values of its confirmed
+    # conflicts, which the other claim of each pair shows too.
+    name = next(key for key, value in FACT_MODELS.items() if value is model)
+    changelog.record([claim], Change.Kind.FACT, detail={"fact": name, "removed": removed})
+    partners = Conflict.objects.confirmed().for_claims([claim.pk]).values_list("claim_a_id", "claim_b_id")
+    others = {pk for pair in partners for pk in pair} - {claim.pk}
+    changelog.record(
+        Claim.objects.filter(pk__in=others).order_by("pk"), Change.Kind.CONFLICT, detail={"fact_of": claim.pk}
+    )
 
 
 def _fields(values: dict) -> dict:
@@ -248,6 +264,11 @@ def _triage(*, conflict: Conflict, by, status: str, note: str) -> Conflict:
         conflict.full_clean()
         conflict._history_user = by
         conflict.save()
+        changelog.record(
+            Claim.objects.filter(pk__in=[conflict.claim_a_id, conflict.claim_b_id]).order_by("pk"),
+            Change.Kind.CONFLICT,
+            detail={"conflict": conflict.pk, "status": status},
+        )
     return conflict
 
 

@@ -89,12 +89,12 @@ def test_anonymous_write_is_401(client):
 
 
 def test_server_errors_are_json_under_api(client, monkeypatch):
-    from api import feed
+    from api import clock
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(feed, "fingerprint", explode)
+    monkeypatch.setattr(clock, "for_list", explode)
     client.raise_request_exception = False
     assert_error(client.get("/api/claims/"), 500, "server_error")
 

@@ -245,7 +245,8 @@ def test_documents_list_query_count_is_fixed(client, django_assert_num_queries):
     for _ in range(3):
         AppearanceFactory()
     for size in (1, 20, 100):
-        with django_assert_num_queries(2):
+        # The page only: documents are validated by their content, no clock query.
+        with django_assert_num_queries(1):
             assert client.get("/api/documents/", {"page_size": size}).status_code == 200
 
 

@@ -1,0 +1,62 @@
+"""The API's clock: positions in the change log (claims/changelog.py), from which ETags,
+Last-Modified and the response cache's keys derive.
+
+Positions become visible in commit order, so a response built after reading position P shows at
+least everything up to P, and any write it does not show gets a position above P: its ETag can
+never be answered 304 once that write is visible. (The history-id fingerprint this replaces
+could: an id drawn early and committed late hid behind a newer one.)
+
+- The public reads the newest *public* position (`Change.objects.public()`, a partial index):
+  a write to an unpublished draft leaves every public ETag alone.
+- A signed-in reader reads the newest position of all (an upper bound of whatever their view
+  holds, role-visible drafts included); their responses are private and never shared.
+- One claim's detail reads that claim's newest position (an index on (claim_id, position)) in
+  the same query as its status and version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import OuterRef, Subquery
+
+from claims.models import Change, Claim
+
+
+@dataclass(frozen=True)
+class Clock:
+    position: int
+    at: datetime | None
+    # For one claim: its status and version (None when it does not exist).
+    status: str | None = None
+    version: int | None = None
+
+
+def _changes_seen_by(user):
+    # Signed in: every change, an upper bound of what any role's view shows. Anonymous: the
+    # changes the public could see happen.
+    if user is not None and user.is_authenticated:
+        return Change.objects.all()
+    return Change.objects.public()
+
+
+def for_list(user) -> Clock:
+    """The newest position of anything a list the user reads can show; one index lookup."""
+    row = _changes_seen_by(user).order_by("-position").values_list("position", "at").first()
+    return Clock(*row) if row else Clock(0, None)
+
+
+def for_claim(pk: int, user) -> Clock:
+    """One claim's newest position for this reader, with its status and version; one query."""
+    newest = _changes_seen_by(user).filter(claim_id=OuterRef("pk")).order_by("-position")
+    row = (
+        Claim.objects.filter(pk=pk)
+        .annotate(position=Subquery(newest.values("position")[:1]), changed_at=Subquery(newest.values("at")[:1]))
+        .values_list("position", "changed_at", "status", "version")
+        .first()
+    )
+    if row is None:
+        return Clock(0, None)
+    position, at, status, version = row
+    return Clock(position or 0, at, status, version)
