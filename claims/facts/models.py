@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from claims.facts.querysets import ConflictQuerySet
+from claims.facts.querysets import ConflictQuerySet, FactQuerySet
 from claims.models import Claim, Entity
 
 
@@ -129,6 +129,8 @@ class WageFigure(models.Model):
 
     history = HistoricalRecords()
 
+    objects = FactQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -192,6 +194,8 @@ class ContractRelation(models.Model):
 
     history = HistoricalRecords()
 
+    objects = FactQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=~Q(engager=models.F("engaged")), name="contract_not_with_itself"),
@@ -245,6 +249,8 @@ class KnowledgeFact(models.Model):
 
     history = HistoricalRecords()
 
+    objects = FactQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(polarity__in=KnowledgePolarity.values), name="knowledge_polarity_known"),
@@ -278,6 +284,8 @@ class QuantityFact(models.Model):
 
     history = HistoricalRecords()
 
+    objects = FactQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=~Q(measure=""), name="quantity_measure_not_empty"),
@@ -308,6 +316,8 @@ class EventFact(models.Model):
     occurred_on = models.DateField(null=True, blank=True)
 
     history = HistoricalRecords()
+
+    objects = FactQuerySet.as_manager()
 
     class Meta:
         constraints = [models.CheckConstraint(condition=~Q(action=""), name="event_action_not_empty")]
