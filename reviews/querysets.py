@@ -92,6 +92,10 @@ class VerdictQuerySet(models.QuerySet):
 
 
 class RecheckQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RecheckQuerySet:
+        """Re-checks of the claims `user` may see."""
+        return self.filter(claim_visibility(user, "claim__"))
+
     def open(self) -> RecheckQuerySet:
         """Re-checks nobody has closed yet: the queue."""
         return self.filter(closed_at__isnull=True)
