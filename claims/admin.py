@@ -102,6 +102,8 @@ class SourceDocumentAdmin(admin.ModelAdmin):
     formfield_overrides = URL_OVERRIDES
     list_display = ["__str__", "source_file", "outlet", "published_on", "appearance_count", "is_latest", "imported_at"]
     list_filter = ["outlet"]
+    # An order for the list and for the autocomplete's pages (unordered pages may repeat rows).
+    ordering = ["source_file", "id"]
     search_fields = ["title", "source_file", "outlet", "author"]
     readonly_fields = [
         "source_file",

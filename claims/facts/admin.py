@@ -193,6 +193,26 @@ class KnowledgeFactInline(FactInline):
     autocomplete_fields = ["actor", "stated_by"]
     raw_id_fields = ["subject_claim"]
     fields = [("actor", "polarity"), "subject_claim", "subject_text", ("known_on", "when_event"), "stated_by"]
+    readonly_fields = ["subject_claim_shown"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_subject_shown(Claim.objects.visible_to(request.user))
+
+    def get_fields(self, request, obj=None):
+        # Read-only, the raw-id field would name any claim; this names only those the reader may see.
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        return ["subject_claim_shown" if field == "subject_claim" else field for field in fields]
+
+    @admin.display(description="subject claim")
+    def subject_claim_shown(self, obj) -> str:
+        if obj is None or obj.subject_claim_id is None:
+            return "-"
+        if not getattr(obj, "subject_shown", False):
+            return obj.subject
+        url = reverse("admin:claims_claim_change", args=[obj.subject_claim_id])
+        return format_html('<a href="{}">{}</a>', url, obj.subject_claim)
 
 
 class QuantityFactInline(FactInline):

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from claims.facts.querysets import ConflictQuerySet, FactQuerySet
+from claims.facts.querysets import ConflictQuerySet, FactQuerySet, KnowledgeQuerySet
 from claims.models import Claim, Entity
 
 
@@ -249,7 +249,7 @@ class KnowledgeFact(models.Model):
 
     history = HistoricalRecords()
 
-    objects = FactQuerySet.as_manager()
+    objects = KnowledgeQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -261,7 +261,15 @@ class KnowledgeFact(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.actor} {self.get_polarity_display()} {self.subject_text or self.subject_claim}"
+        return f"{self.actor} {self.get_polarity_display()} {self.subject}"
+
+    @property
+    def subject(self) -> str:
+        """What was known; a linked claim the reader may not see (see KnowledgeQuerySet.with_subject_shown)
+        is not named."""
+        if self.subject_text:
+            return self.subject_text
+        return str(self.subject_claim) if getattr(self, "subject_shown", True) else "a claim not yet published"
 
     def clean(self) -> None:
         errors = {}

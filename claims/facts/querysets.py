@@ -13,6 +13,15 @@ class FactQuerySet(models.QuerySet):
         return self.filter(claim_visibility(user, "claim__"))
 
 
+class KnowledgeQuerySet(FactQuerySet):
+    def with_subject_shown(self, claims) -> KnowledgeQuerySet:
+        """Annotate `subject_shown`: whether the claim known about is among `claims` (those the
+        reader may see), so a fact about a hidden claim does not name it."""
+        from django.db.models import Exists, OuterRef
+
+        return self.annotate(subject_shown=Exists(claims.filter(pk=OuterRef("subject_claim_id"))))
+
+
 class ConflictQuerySet(models.QuerySet):
     def open(self) -> ConflictQuerySet:
         """Conflicts nobody has triaged yet."""
