@@ -307,13 +307,15 @@ def test_agreement_is_for_editors_in_the_api_as_in_the_admin(users, world):
 
 
 def test_the_walk_finds_hidden_claims_where_the_rule_is_broken(users, world, monkeypatch):
-    """The walk can fail: with the public rule switched off for the claim list, it reports the leak."""
+    """The walk can fail: with the rule switched off, it reports the leak."""
     from claims.querysets import ClaimQuerySet
 
     visible = set(Claim.objects.visible_to(None).values_list("pk", flat=True))
     monkeypatch.setattr(ClaimQuerySet, "visible_to", lambda self, user: self)
     with pytest.raises(AssertionError, match="shows claims hidden"):
-        walk(client_for("anonymous", users), ["/api/claims/"], world, None, visible)
+        walk(client_for("anonymous", users), [f"/api/claims/{world['draft'].pk}/"], world, None, visible)
+    with pytest.raises(AssertionError, match="shows claims hidden"):
+        walk(client_for("anonymous", users), ["/api/timeline/"], world, None, visible)
 
 
 def test_reviewer_pages_list_the_public_and_assigned_claims_only(users, world):
