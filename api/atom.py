@@ -7,7 +7,6 @@ from django.db.models import QuerySet
 from django.utils.feedgenerator import Atom1Feed
 
 from api.claimreview import public_url
-from claims.querysets import PUBLIC_STATUSES
 from reviews.models import Verdict
 
 ITEMS = 50
@@ -21,9 +20,8 @@ class VerdictsFeed(Feed):
 
     def items(self) -> QuerySet[Verdict]:
         return (
-            Verdict.objects.filter(claim__status__in=PUBLIC_STATUSES)
-            .select_related("claim", "rating")
-            .order_by("-published_at", "-id")[:ITEMS]
+            # A feed reader is the public: the same rule as every other door, for an anonymous user.
+            Verdict.objects.visible_to(None).select_related("claim", "rating").order_by("-published_at", "-id")[:ITEMS]
         )
 
     def item_title(self, verdict: Verdict) -> str:

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -48,8 +47,9 @@ from api.serializers import (
     DocumentOutSerializer,
 )
 from claims import services
+from claims.errors import NotPermitted
 from claims.models import Claim, SourceDocument
-from claims.querysets import PUBLIC_STATUSES
+from claims.querysets import NOT_ASSIGNED, PUBLIC_STATUSES, sees_all_claims, sees_assigned_claims
 
 CONDITIONAL_PARAMETERS = [
     OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="An ETag you hold."),
@@ -70,8 +70,35 @@ PUBLIC_PARTITION = ("status", PUBLIC_STATUSES)
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"v(\d+)-[0-9a-f]+"\s*$')
 
 
-def is_staff(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_staff)
+def variant_for(user) -> str:
+    """Which representation `user` gets, for ETags and the response cache: the public one, every
+    claim (editors), or the public claims plus one reviewer's assigned ones."""
+    if sees_all_claims(user):
+        return "all"
+    if sees_assigned_claims(user):
+        return f"reviewer-{user.pk}"
+    return "public"
+
+
+def visible_claim(user, pk: int) -> Claim:
+    """The claim `pk` if `user` may see it (Claim.objects.visible_to).
+
+    Refusals, in the JSON error shape: 404 when the claim does not exist, and 404 for
+    anonymous users and users who are not staff (the public must not learn that a draft
+    exists); 403 naming the reason for staff who may not see it (a reviewer not assigned to it).
+    """
+    claim = Claim.objects.visible_to(user).filter(pk=pk).first()
+    if claim is not None:
+        return claim
+    refuse_hidden_claim(user, pk)
+    raise exceptions.NotFound("No such claim.")
+
+
+def refuse_hidden_claim(user, pk: int) -> None:
+    """Raise the refusal for a claim `user` may not see: 403 with the reason for reviewers
+    (only when it exists), else nothing (the caller answers 404)."""
+    if sees_assigned_claims(user) and Claim.objects.filter(pk=pk).exists():
+        raise NotPermitted("claim_not_assigned", NOT_ASSIGNED)
 
 
 def claim_etag(request, at: clock.Clock, variant: str = "") -> str:
@@ -141,17 +168,13 @@ class ApiView(generics.GenericAPIView):
             raise exceptions.NotFound()
 
     @property
-    def staff(self) -> bool:
-        return is_staff(self.request.user)
-
-    @property
     def variant(self) -> str:
-        return "staff" if self.staff else "public"
+        return variant_for(self.request.user)
 
 
-def represent_claim(pk: int, *, public: bool, as_of=None) -> dict:
+def represent_claim(pk: int, *, viewer, as_of=None) -> dict:
     rows = list(feed.claim_rows(Claim.objects.filter(pk=pk)))
-    return feed.represent_claims(rows, public=public, as_of=as_of)[0]
+    return feed.represent_claims(rows, viewer=viewer, as_of=as_of)[0]
 
 
 AS_OF_PARAMETER = OpenApiParameter(
@@ -175,17 +198,20 @@ def parse_as_of(request):
 
 
 def claim_written_response(request, claim: Claim, *, status: int = 200) -> HttpResponse:
-    """A claim's staff representation after a write, with its new ETag."""
+    """The claim as the user who just wrote it sees it, with its new ETag."""
     at = clock.for_claim(claim.pk, request.user)
-    response = HttpResponse(dumps(represent_claim(claim.pk, public=False)), content_type="application/json")
+    response = HttpResponse(dumps(represent_claim(claim.pk, viewer=request.user)), content_type="application/json")
     response.status_code = status
     if status == 201:
         response["Location"] = reverse("claim-detail", args=[claim.pk])
-    return caching_headers(response, request, claim_etag(request, at), at.at)
+    return caching_headers(response, request, claim_etag(request, at, variant_for(request.user)), at.at)
 
 
 class ClaimListView(ApiView, generics.ListAPIView):
-    """Published claims with their verdicts, appearances, evidence and conflicts; staff see every claim."""
+    """Claims with their verdicts, appearances, evidence and conflicts. The public sees published
+    claims; reviewers also the claims assigned to them; editors every claim."""
+
+    # Who sees what: Claim.objects.visible_to, the rule every door uses.
 
     serializer_class = ClaimOutSerializer
     filterset_class = ClaimFilter
@@ -201,14 +227,15 @@ class ClaimListView(ApiView, generics.ListAPIView):
         tags=["feed"],
     )
     def get(self, request, *args, **kwargs):
-        public = not self.staff
+        public = self.variant == "public"
 
         def build():
             claims = self.filter_queryset(self.get_queryset())
             rows = self.paginator.paginate_queryset(
                 feed.claim_rows(claims), request, public=public, partition=PUBLIC_PARTITION if public else None
             )
-            return dumps(self.paginator.get_paginated_data(feed.represent_claims(rows, public=public))), {}
+            represented = feed.represent_claims(rows, viewer=request.user)
+            return dumps(self.paginator.get_paginated_data(represented)), {}
 
         return cached_response(request, clock.for_list(request.user), build, variant=self.variant)
 
@@ -226,38 +253,44 @@ class ClaimListView(ApiView, generics.ListAPIView):
 
 
 class ClaimDetailView(ApiView):
-    """One claim, as in the feed. Staff edit it with PATCH/PUT and If-Match."""
+    """One claim, as in the feed. The public sees published claims (404 for others); reviewers also
+    the claims assigned to them (403, saying why, for others); editors every claim.
+    Staff edit it with PATCH/PUT and If-Match."""
+
+    # Refusals: see visible_claim.
 
     serializer_class = ClaimOutSerializer
     queryset = Claim.objects.none()
 
     def visible_clock(self, pk: int) -> clock.Clock:
         at = clock.for_claim(pk, self.request.user)
-        if at.status is None or (not self.staff and at.status not in PUBLIC_STATUSES):
+        if at.status is None:
             raise exceptions.NotFound("No such claim.")
+        # The status decides for the public and for editors without another query.
+        if at.status not in PUBLIC_STATUSES and self.variant != "all":
+            visible_claim(self.request.user, pk)
         return at
 
     @extend_schema(
         summary="One claim",
         parameters=[*CONDITIONAL_PARAMETERS, AS_OF_PARAMETER],
-        responses={200: ClaimOutSerializer, 304: NOT_MODIFIED, **error_responses(400, 404, 429)},
+        responses={200: ClaimOutSerializer, 304: NOT_MODIFIED, **error_responses(400, 403, 404, 429)},
         tags=["feed"],
     )
     def get(self, request, pk: int):
         as_of = parse_as_of(request)
         at = self.visible_clock(pk)
-        public = not self.staff
 
         def build():
-            return dumps(represent_claim(pk, public=public, as_of=as_of)), {}
+            return dumps(represent_claim(pk, viewer=request.user, as_of=as_of)), {}
 
         # A past version is a different representation: its own ETag.
         variant = self.variant if as_of is None else f"{self.variant}-asof{as_of.date().isoformat()}"
         return cached_response(request, at, build, variant=variant, etag=claim_etag(request, at, variant))
 
     def _update(self, request, pk: int, *, partial: bool):
+        claim = visible_claim(request.user, pk)
         version = expected_version(request, required=True)
-        claim = get_object_or_404(Claim.objects.visible_to(request.user), pk=pk)
         data = ClaimUpdateSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         claim = services.claim_update(claim=claim, by=request.user, expected_version=version, **data.validated_data)
@@ -297,7 +330,7 @@ class AppearanceCreateView(ApiView):
         tags=["desk"],
     )
     def post(self, request, pk: int):
-        claim = get_object_or_404(Claim.objects.visible_to(request.user), pk=pk)
+        claim = visible_claim(request.user, pk)
         data = AppearanceWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         appearance = services.appearance_add(claim=claim, by=request.user, **data.validated_data)
@@ -334,7 +367,7 @@ class ClaimReviewView(ApiView):
             raise exceptions.NotFound("This claim has no published verdict.")
 
         def build():
-            return dumps(claimreview.claim_review(represent_claim(pk, public=True))), {}
+            return dumps(claimreview.claim_review(represent_claim(pk, viewer=None))), {}
 
         return cached_response(request, at, build, variant="claimreview", content_type=JSONLDRenderer.media_type)
 
@@ -352,6 +385,7 @@ class ClaimReviewFeedView(ApiView, generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
+        # Published verdicts only: a subset of what everyone may see (Claim.objects.visible_to).
         return Claim.objects.filter(status=Claim.Status.PUBLISHED)
 
     @extend_schema(
@@ -363,7 +397,7 @@ class ClaimReviewFeedView(ApiView, generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         def build():
             rows = self.paginator.paginate_queryset(feed.claim_rows(self.get_queryset()), request, public=True)
-            body = dumps(claimreview.data_feed(feed.represent_claims(rows, public=True)))
+            body = dumps(claimreview.data_feed(feed.represent_claims(rows, viewer=None)))
             links = [f'<{url}>; rel="{rel}"' for rel, url in (("next", self.paginator.next_link),) if url]
             links += [f'<{url}>; rel="prev"' for url in (self.paginator.previous_link,) if url]
             return body, ({"Link": ", ".join(links)} if links else {})

@@ -1,6 +1,7 @@
 """Read endpoints over structured facts: the entity graph, the timeline, and conflicts.
 
-Anonymous readers see what published claims say; staff see every claim. Each endpoint runs
+Each reader sees the facts of the claims they may see (Claim.objects.visible_to: the public the
+published ones, reviewers also their assigned ones, editors all). Each endpoint runs
 a fixed number of queries whatever the amount of data (pinned in tests/facts/test_api.py).
 """
 
@@ -188,7 +189,10 @@ class ConflictPagination(LimitOffsetPagination):
 
 
 class ConflictListView(generics.ListAPIView):
-    """Conflicts between claims. Anonymous readers see confirmed conflicts between published claims."""
+    """Conflicts between claims. The public sees confirmed conflicts between published claims;
+    reviewers confirmed ones between claims they may see; editors every conflict."""
+
+    # Who sees what: Conflict.objects.visible_to, built on Claim.objects.visible_to.
 
     permission_classes = [AllowAny]
     serializer_class = ConflictSerializer

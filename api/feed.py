@@ -66,11 +66,12 @@ def claim_rows(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(under_recheck=Exists(open_rechecks)).values(*CLAIM_COLUMNS, "under_recheck")
 
 
-def represent_claims(rows: list[dict], *, public: bool, as_of: datetime | None = None) -> list[dict]:
+def represent_claims(rows: list[dict], *, viewer, as_of: datetime | None = None) -> list[dict]:
     """The feed representation of the given claim rows (from `claim_rows`), in their order.
 
-    `public` hides conflicts with claims the public cannot see; `as_of` shows the verdict
-    versions published up to that moment only.
+    `viewer` is the user reading (None: the public): conflicts with claims they may not see
+    are left out (Conflict.objects.visible_to); `as_of` shows the verdict versions published
+    up to that moment only.
     """
     if not rows:
         return []
@@ -79,7 +80,7 @@ def represent_claims(rows: list[dict], *, public: bool, as_of: datetime | None =
     appearances, first_appearances = _appearances(ids)
     verdicts = _verdicts(ids, as_of=as_of)
     evidence = _evidence(ids)
-    conflicts = _conflicts(ids, public=public)
+    conflicts = _conflicts(ids, viewer=viewer)
     claims_url = reverse("claim-list")
     return [
         _claim(
@@ -274,10 +275,8 @@ def _evidence(ids: list[int]) -> dict[int, list[dict]]:
     return grouped
 
 
-def _conflicts(ids: list[int], *, public: bool) -> dict[int, list[dict]]:
-    conflicts = Conflict.objects.confirmed().for_claims(ids)
-    if public:
-        conflicts = conflicts.between_published()
+def _conflicts(ids: list[int], *, viewer) -> dict[int, list[dict]]:
+    conflicts = Conflict.objects.visible_to(viewer).confirmed().for_claims(ids)
     wanted = set(ids)
     grouped: dict[int, list[dict]] = defaultdict(list)
     for pk, a, b, field, value_a, value_b, explanation in conflicts.order_by("id").values_list(

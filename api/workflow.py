@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.base import dumps, error_responses
-from api.claims import ApiView, claim_written_response, expected_version
+from api.claims import ApiView, claim_written_response, expected_version, visible_claim
 from api.serializers import ClaimOutSerializer
 from api.workflow_serializers import (
     AssignSerializer,
@@ -25,6 +24,7 @@ from api.workflow_serializers import (
 from claims.models import Claim
 from reviews import services
 from reviews.agreement import agreement_report
+from reviews.roles import is_editor
 
 IF_MATCH_NOTE = "Send If-Match with the claim's ETag to make sure nobody changed it since you loaded it (412)."
 
@@ -41,7 +41,7 @@ class TransitionView(ApiView):
 
     def post(self, request, pk: int):
         version = expected_version(request, required=False)
-        claim = get_object_or_404(Claim.objects.visible_to(request.user), pk=pk)
+        claim = visible_claim(request.user, pk)
         data = self.input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         self.transition(claim=claim, by=request.user, expected_version=version, **data.validated_data)
@@ -136,7 +136,7 @@ class ReviewCreateView(ApiView):
         tags=["workflow"],
     )
     def post(self, request, pk: int):
-        claim = get_object_or_404(Claim.objects.visible_to(request.user), pk=pk)
+        claim = visible_claim(request.user, pk)
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = services.review_record(claim=claim, reviewer=request.user, **data.validated_data)
@@ -153,10 +153,19 @@ class ReviewCreateView(ApiView):
 # --- Agreement report (workflow helper) ------------------------------------------------------
 
 
-class AgreementView(APIView):
-    """GET /api/agreement/: inter-reviewer agreement (percent and Cohen's kappa), staff only."""
+class IsEditor(BasePermission):
+    """Editors only: who may compare reviewers' ratings, in the API as in the admin."""
 
-    permission_classes = [IsAdminUser]
+    message = "Only editors see the inter-reviewer agreement."
+
+    def has_permission(self, request, view) -> bool:
+        return is_editor(request.user)
+
+
+class AgreementView(APIView):
+    """GET /api/agreement/: inter-reviewer agreement (percent and Cohen's kappa), editors only."""
+
+    permission_classes = [IsEditor]
 
     @extend_schema(
         summary="Inter-reviewer agreement",

@@ -15,9 +15,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from claims import services
+from claims.admin_refusal import RefuseHiddenAdminMixin
 from claims.errors import ServiceError
 from claims.facts.admin import CLAIM_FACT_INLINES, EntityGraphInline  # structured facts, conflicts, graph
 from claims.models import Appearance, Claim, Entity, SourceDocument
+from claims.querysets import NOT_ASSIGNED, claim_visibility
 
 
 def _adopt(obj, saved) -> None:
@@ -100,6 +102,8 @@ class SourceDocumentAdmin(admin.ModelAdmin):
     formfield_overrides = URL_OVERRIDES
     list_display = ["__str__", "source_file", "outlet", "published_on", "appearance_count", "is_latest", "imported_at"]
     list_filter = ["outlet"]
+    # An order for the list and for the autocomplete's pages (unordered pages may repeat rows).
+    ordering = ["source_file", "id"]
     search_fields = ["title", "source_file", "outlet", "author"]
     readonly_fields = [
         "source_file",
@@ -117,11 +121,13 @@ class SourceDocumentAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
+        # Counts and lists only the quotes of claims the user may see.
+        visible = claim_visibility(request.user, "appearances__claim__")
         return (
             super()
             .get_queryset(request)
             .annotate(
-                appearance_count=Count("appearances"),
+                appearance_count=Count("appearances", filter=visible or None),
                 superseded=Exists(SourceDocument.objects.filter(previous_version=OuterRef("pk"))),
             )
         )
@@ -129,7 +135,8 @@ class SourceDocumentAdmin(admin.ModelAdmin):
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
         if obj is not None:
-            obj.anchored = list(obj.appearances.select_related("claim").order_by("start", "end", "claim_id"))
+            anchored = Appearance.objects.visible_to(request.user).filter(document=obj).select_related("claim")
+            obj.anchored = list(anchored.order_by("start", "end", "claim_id"))
         return obj
 
     def has_add_permission(self, request) -> bool:
@@ -376,9 +383,11 @@ class DocumentFilter(ShortListOrSearchFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
-    """The claim pages. The reviews app re-registers Claim with its workflow added on top
-    (reviews/admin.py), so this app knows nothing of reviews."""
+class ClaimAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
+    """The claim pages, for the claims the user may see (Claim.objects.visible_to). The reviews app
+    re-registers Claim with its workflow added on top (reviews/admin.py), so this app knows nothing of reviews."""
+
+    hidden_reason = NOT_ASSIGNED
 
     form = ClaimForm
     # Other apps add their inlines here (structured facts; the workflow adds its own): keep it a plain list.
@@ -397,7 +406,8 @@ class ClaimAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(appearance_count=Count("appearances", distinct=True))
+        claims = super().get_queryset(request).visible_to(request.user)
+        return claims.annotate(appearance_count=Count("appearances", distinct=True))
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

@@ -128,6 +128,8 @@ class Claim(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # Who sees drafts is a permission (claims.querysets.sees_all_claims), granted to Editors.
+        permissions = [("view_all_claims", "Can see every claim, drafts included")]
         constraints = [
             models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
             models.CheckConstraint(condition=Q(version__gte=1), name="claim_version_positive"),

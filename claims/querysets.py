@@ -3,11 +3,55 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 # The statuses whose verdict the public sees (a retracted claim stays public, marked retracted).
 # Defined once here; everything else reads it from this module or through `.published()`.
 PUBLIC_STATUSES = ("published", "retracted")
+
+# The permission that lets a user see every claim, drafts included (granted to Editors).
+VIEW_ALL_CLAIMS = "claims.view_all_claims"
+# Why a reviewer is refused a claim outside their visibility (admin and API say the same).
+NOT_ASSIGNED = "You are not assigned to this claim: before publication, only its reviewers and the editors see it."
+
+
+def _is_staff(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def sees_all_claims(user) -> bool:
+    """Editors and superusers: every claim, drafts included (a permission, not a group name)."""
+    return _is_staff(user) and (user.is_superuser or user.has_perm(VIEW_ALL_CLAIMS))
+
+
+def sees_assigned_claims(user) -> bool:
+    """Staff who do not see everything (reviewers): the public claims and those they were assigned."""
+    return _is_staff(user) and not sees_all_claims(user)
+
+
+def claim_visibility(user, path: str = "") -> Q:
+    """Who sees which claim, the one rule: a Q over claims, or over rows reaching a claim via `path`
+    (e.g. "claim__", "claim_a__", "appearances__claim__").
+
+    - anonymous users and users who are not staff: published and retracted claims;
+    - reviewers (staff without `claims.view_all_claims`): those, plus every claim they are or
+      ever were assigned to (assignments are never deleted; reassigning deactivates them);
+    - editors and superusers: everything (an empty Q, so no filter at all).
+
+    This is the one place the claims app reads the workflow's assignments: through the reverse
+    relation `assignments__reviewer`, so claims never imports reviews.
+    """
+    if sees_all_claims(user):
+        return Q()
+    public = Q(**{f"{path}status__in": PUBLIC_STATUSES})
+    if not _is_staff(user):
+        # Plain `status IN (...)`: the public feed runs on it at 100,000 claims.
+        return public
+    from claims.models import Claim
+
+    # A `pk IN (subquery)`, not a join: no duplicate rows, no DISTINCT over the archive.
+    assigned = Claim.objects.filter(assignments__reviewer=user).values("pk")
+    return public | Q(**{f"{path}pk__in": assigned})
 
 
 class EntityQuerySet(models.QuerySet):
@@ -21,6 +65,10 @@ class DocumentQuerySet(models.QuerySet):
 
 
 class AppearanceQuerySet(models.QuerySet):
+    def visible_to(self, user) -> AppearanceQuerySet:
+        """Anchored quotes of the claims `user` may see (see `claim_visibility`)."""
+        return self.filter(claim_visibility(user, "claim__"))
+
     def with_document(self) -> AppearanceQuerySet:
         return self.select_related("document")
 
@@ -31,10 +79,8 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(status__in=PUBLIC_STATUSES)
 
     def visible_to(self, user) -> ClaimQuerySet:
-        """Staff see every claim; everyone else sees published ones only."""
-        if user is not None and user.is_authenticated and user.is_staff:
-            return self
-        return self.published()
+        """The claims `user` may see, in every door (API, admin, feeds); see `claim_visibility`."""
+        return self.filter(claim_visibility(user))
 
     def naming(self, entity) -> ClaimQuerySet:
         """Claims whose representation shows the entity: as claimant, subject or a party to a fact."""

@@ -15,8 +15,10 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims.admin import ClaimAdmin
+from claims.admin_refusal import RefuseHiddenAdminMixin
 from claims.errors import ServiceError
 from claims.models import Claim, Conflict, SourceDocument
+from claims.querysets import NOT_ASSIGNED
 from reviews import rechecks, services
 from reviews.agreement import agreement_report
 from reviews.models import Assignment, Evidence, Rating, Recheck, Review, Transition, Verdict
@@ -30,33 +32,33 @@ from reviews.roles import is_editor, reviewers
 from reviews.services import EvidenceInput
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class HistoryAdmin(RefuseHiddenAdminMixin, SimpleHistoryAdmin):
     """History is for reading: a revert would write around the services and their rules.
 
     History pages are shown only for objects the user may see (get_queryset): simple_history
     would otherwise fall back to the history table and show, say, another reviewer's rating
-    to a reviewer who has not submitted their own yet.
+    to a reviewer who has not submitted their own yet. Others get the refusal page.
     """
 
     def revert_disabled(self, request, obj=None) -> bool:
         return True
 
-    def _require_visible(self, request, object_id) -> None:
+    def _visible(self, request, object_id) -> bool:
         try:
-            visible = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+            return self.get_queryset(request).filter(pk=unquote(object_id)).exists()
         except (ValueError, ValidationError):
-            visible = False
-        if not visible:
-            raise Http404("No such object, or you may not see it.")
+            return False
 
     def history_view(self, request, object_id, extra_context=None):
-        self._require_visible(request, object_id)
+        if not self._visible(request, object_id):
+            return self.refused(request, object_id)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             raise PermissionDenied("History cannot be reverted from the admin.")
-        self._require_visible(request, object_id)
+        if not self._visible(request, object_id):
+            return self.refused(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
@@ -118,7 +120,7 @@ class AssignmentInline(ReadOnlyInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("reviewer", "assigned_by")
+        return Assignment.objects.visible_to(request.user).select_related("reviewer", "assigned_by")
 
 
 class VerdictInline(ReadOnlyInline):
@@ -308,7 +310,7 @@ def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
 
 class ClaimWorkflowAdminMixin(HistoryAdmin):
     """Mixed into ClaimAdmin: workflow buttons, the review/verdict/transition inlines, queue
-    filters, history, and reviewers limited to the claims they were assigned."""
+    filters and history. Which claims the user sees is ClaimAdmin's (Claim.objects.visible_to)."""
 
     workflow_inlines = [RecheckInline, ReviewInline, AssignmentInline, VerdictInline, TransitionInline]
 
@@ -320,12 +322,6 @@ class ClaimWorkflowAdminMixin(HistoryAdmin):
 
     def get_list_filter(self, request):
         return [*super().get_list_filter(request), MyQueueFilter, DisagreementFilter]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_editor(request.user):
-            return queryset
-        return claims_assigned_to(request.user, queryset)
 
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name
@@ -375,7 +371,7 @@ class ClaimWorkflowAdminMixin(HistoryAdmin):
             raise Http404("No such workflow step.")
         claim = self.get_object(request, object_id)
         if claim is None:
-            raise Http404("No such claim, or you may not see it.")
+            return self.refused(request, object_id)
         label, form_class, service = WORKFLOW_ACTIONS[action]
         change_url = reverse("admin:claims_claim_change", args=[claim.pk])
         form = form_class(request.POST or None, claim=claim)
@@ -482,6 +478,10 @@ EvidenceFormSet = formset_factory(EvidenceForm, extra=3, max_num=20)
 
 @admin.register(Review)
 class ReviewAdmin(HistoryAdmin):
+    hidden_reason = (
+        "Blind review: you see other reviewers' reviews of a claim once you have submitted your own, "
+        "and only of claims you are assigned to."
+    )
     list_display = ["claim_text", "reviewer", "rating", "status", "submitted_at"]
     list_filter = ["status", "rating"]
     list_select_related = ["claim", "reviewer", "rating"]
@@ -575,6 +575,8 @@ class ReviewAdmin(HistoryAdmin):
 class VerdictAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     """Verdict versions, read-only: corrections and retractions are new versions made by the workflow."""
 
+    hidden_reason = NOT_ASSIGNED
+
     list_display = ["claim_text", "version", "kind", "rating", "published_by", "published_at"]
     list_filter = ["kind", "rating"]
     list_select_related = ["claim", "rating", "published_by"]
@@ -593,6 +595,9 @@ class VerdictAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     ]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
     @admin.display(description="claim", ordering="claim__text")
     def claim_text(self, obj) -> str:
         return format_html('<a href="{}">{}</a>', reverse("admin:claims_claim_change", args=[obj.claim_id]), obj.claim)
@@ -608,9 +613,10 @@ class EvidenceAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     fields = ["review", "stance", "document", "exact", "prefix", "suffix", "start", "end", "url", "title", "excerpt"]
     readonly_fields = fields
 
+    hidden_reason = ReviewAdmin.hidden_reason
+
     def get_queryset(self, request):
-        visible = Review.objects.visible_to(request.user).values("pk")
-        return super().get_queryset(request).filter(review__in=visible)
+        return super().get_queryset(request).visible_to(request.user)
 
 
 @admin.register(Assignment)
@@ -623,9 +629,10 @@ class AssignmentAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     fields = ["claim", "reviewer", "assigned_by", "assigned_at", "active"]
     readonly_fields = fields
 
+    hidden_reason = "You see your own assignments only."
+
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        return queryset if is_editor(request.user) else queryset.filter(reviewer=request.user)
+        return super().get_queryset(request).visible_to(request.user)
 
 
 @admin.register(Rating)
@@ -638,8 +645,10 @@ class RatingAdmin(HistoryAdmin):
 
 
 @admin.register(Transition)
-class TransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The whole desk's transition log, newest first."""
+class TransitionAdmin(ReadOnlyAdminMixin, RefuseHiddenAdminMixin, admin.ModelAdmin):
+    """The desk's transition log (of the claims the user may see), newest first."""
+
+    hidden_reason = NOT_ASSIGNED
 
     list_display = ["at", "claim", "from_status", "to_status", "by", "note"]
     list_filter = ["to_status"]
@@ -648,10 +657,7 @@ class TransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ordering = ["-at", "-id"]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_editor(request.user):
-            return queryset
-        return queryset.filter(claim__in=claims_assigned_to(request.user, Claim.objects.all()))
+        return super().get_queryset(request).visible_to(request.user)
 
 
 class RecheckOpenFilter(admin.SimpleListFilter):
@@ -694,6 +700,11 @@ class RecheckAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     fields = ["claim", "reason", "before_and_after", "opened_at", "closed_at", "closed_by", "resolution", "note"]
     readonly_fields = fields
     actions = ["confirm"]
+
+    hidden_reason = NOT_ASSIGNED
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
 
     def has_view_permission(self, request, obj=None) -> bool:
         return is_editor(request.user) or super().has_view_permission(request, obj)

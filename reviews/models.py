@@ -10,7 +10,14 @@ from simple_history.models import HistoricalRecords
 
 from claims import anchoring
 from claims.models import AnchorCheck, Claim, SourceDocument
-from reviews.querysets import AssignmentQuerySet, RecheckQuerySet, ReviewQuerySet, VerdictQuerySet
+from reviews.querysets import (
+    AssignmentQuerySet,
+    EvidenceQuerySet,
+    RecheckQuerySet,
+    ReviewQuerySet,
+    TransitionQuerySet,
+    VerdictQuerySet,
+)
 
 
 class Rating(models.Model):
@@ -124,6 +131,7 @@ class Evidence(AnchorCheck):
     title = models.CharField(max_length=300, blank=True)
     excerpt = models.TextField(blank=True)
 
+    objects = EvidenceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -215,6 +223,8 @@ class Transition(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
     note = models.TextField(blank=True)
+
+    objects = TransitionQuerySet.as_manager()
 
     class Meta:
         ordering = ["claim_id", "at", "id"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from claims.querysets import claim_visibility, sees_all_claims
 from reviews.roles import is_editor
 
 
@@ -16,6 +17,14 @@ class AssignmentQuerySet(models.QuerySet):
     def of(self, user) -> AssignmentQuerySet:
         """Assignments given to `user`."""
         return self.filter(reviewer=user)
+
+    def visible_to(self, user) -> AssignmentQuerySet:
+        """Editors see who was asked to review what; everyone else only their own assignments."""
+        if sees_all_claims(user):
+            return self
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.of(user)
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -43,7 +52,25 @@ class ReviewQuerySet(models.QuerySet):
         return self.select_related("claim", "reviewer", "rating").prefetch_related("evidence__document")
 
 
+class EvidenceQuerySet(models.QuerySet):
+    def visible_to(self, user) -> EvidenceQuerySet:
+        """Evidence of the reviews `user` may see (the blind-review rule of ReviewQuerySet.visible_to)."""
+        from reviews.models import Review
+
+        return self.filter(review__in=Review.objects.visible_to(user).values("pk"))
+
+
+class TransitionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TransitionQuerySet:
+        """The transition log of the claims `user` may see."""
+        return self.filter(claim_visibility(user, "claim__"))
+
+
 class VerdictQuerySet(models.QuerySet):
+    def visible_to(self, user) -> VerdictQuerySet:
+        """Verdict versions of the claims `user` may see."""
+        return self.filter(claim_visibility(user, "claim__"))
+
     def as_of(self, moment) -> VerdictQuerySet:
         """Versions published up to `moment`."""
         return self.filter(published_at__lte=moment)
@@ -65,6 +92,10 @@ class VerdictQuerySet(models.QuerySet):
 
 
 class RecheckQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RecheckQuerySet:
+        """Re-checks of the claims `user` may see."""
+        return self.filter(claim_visibility(user, "claim__"))
+
     def open(self) -> RecheckQuerySet:
         """Re-checks nobody has closed yet: the queue."""
         return self.filter(closed_at__isnull=True)

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from claims.admin_refusal import RefuseHiddenAdminMixin
 from claims.errors import ServiceError
 from claims.facts import services as facts
 from claims.facts.figures import (
@@ -75,14 +76,6 @@ def converted_html(wage: WageFigure) -> str:
             ((c.amount.quantize(Decimal("0.01")), wage.currency, Period(c.period).label, c.assumptions) for c in rows),
         ),
     )
-
-
-def claims_visible_in_admin(site, request):
-    """The claims this user may open in the admin (the claim admin's own rule: reviewers see
-    only claims assigned to them), so graphs and timelines show nothing beyond them."""
-    claim_admin = site._registry.get(Claim)
-    queryset = claim_admin.get_queryset(request) if claim_admin else Claim.objects.all()
-    return Claim.objects.filter(pk__in=queryset.values("pk"))
 
 
 # --- Inlines on the claim page -------------------------------------------------------------
@@ -200,6 +193,26 @@ class KnowledgeFactInline(FactInline):
     autocomplete_fields = ["actor", "stated_by"]
     raw_id_fields = ["subject_claim"]
     fields = [("actor", "polarity"), "subject_claim", "subject_text", ("known_on", "when_event"), "stated_by"]
+    readonly_fields = ["subject_claim_shown"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_subject_shown(Claim.objects.visible_to(request.user))
+
+    def get_fields(self, request, obj=None):
+        # Read-only, the raw-id field would name any claim; this names only those the reader may see.
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        return ["subject_claim_shown" if field == "subject_claim" else field for field in fields]
+
+    @admin.display(description="subject claim")
+    def subject_claim_shown(self, obj) -> str:
+        if obj is None or obj.subject_claim_id is None:
+            return "-"
+        if not getattr(obj, "subject_shown", False):
+            return obj.subject
+        url = reverse("admin:claims_claim_change", args=[obj.subject_claim_id])
+        return format_html('<a href="{}">{}</a>', url, obj.subject_claim)
 
 
 class QuantityFactInline(FactInline):
@@ -252,12 +265,9 @@ class FactsPanelInline(DisplayInline):
         return super().get_formset(request, obj, **kwargs)
 
     def _panel(self, request, claim: Claim) -> dict:
-        visible = claims_visible_in_admin(self.admin_site, request)
+        visible = Claim.objects.visible_to(request.user)
         conflicts = list(
-            Conflict.objects.for_claims([claim.pk])
-            .filter(claim_a__in=visible, claim_b__in=visible)
-            .with_details()
-            .order_by("status", "id")
+            Conflict.objects.visible_to(request.user).for_claims([claim.pk]).with_details().order_by("status", "id")
         )
         # The claim's neighbourhood: relationships of the entities it names or links.
         around = {e.pk for e in claim.entities.all()} | {claim.claimant_id}
@@ -304,7 +314,7 @@ class EntityGraphInline(DisplayInline):
 
     def get_formset(self, request, obj=None, **kwargs):
         if obj is not None:
-            graph = build_graph(graph_contracts(claims_visible_in_admin(self.admin_site, request), around=[obj.pk])[0])
+            graph = build_graph(graph_contracts(Claim.objects.visible_to(request.user), around=[obj.pk])[0])
             self.svg = mark_safe(  # render_svg escapes every text it draws
                 render_svg(
                     graph, focus_entity=obj.pk, link=lambda e: reverse("admin:claims_entity_change", args=[e.pk])
@@ -331,14 +341,19 @@ class WageProposalForm(forms.Form):
 
 
 @admin.register(WageFigure)
-class WageFigureAdmin(admin.ModelAdmin):
-    """Every pay figure side by side, per month, so the desk can compare them."""
+class WageFigureAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
+    """Every pay figure side by side, per month, so the desk can compare them (of the claims the user may see)."""
+
+    hidden_reason = "This figure belongs to a claim you are not assigned to."
 
     list_display = ["claim_link", "figure", "per_month", "measure", "payer", "payee", "stated_by"]
     list_select_related = ["claim", "payer", "payee", "stated_by"]
     list_filter = ["period", "qualifier", "currency"]
     search_fields = ["measure", "claim__text", "claim__slug"]
     ordering = ["measure", "claim_id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
 
     def has_add_permission(self, request) -> bool:
         return False  # figures are added on the claim page, where the claim's kind and quotes are
@@ -394,7 +409,8 @@ class WageFigureAdmin(admin.ModelAdmin):
         """Parse the claim's first appearance into a wage structure; the editor checks it and saves."""
         if not request.user.has_perm("claims.change_claim"):
             raise PermissionDenied
-        claim = Claim.objects.filter(pk=claim_id).prefetch_related("appearances__document").first()
+        claim = Claim.objects.visible_to(request.user).filter(pk=claim_id).prefetch_related("appearances__document")
+        claim = claim.first()
         if claim is None:
             raise Http404("No such claim.")
         change_url = reverse("admin:claims_claim_change", args=[claim.pk])
@@ -459,7 +475,10 @@ class ConflictTriageForm(forms.ModelForm):
 
 
 @admin.register(Conflict)
-class ConflictAdmin(admin.ModelAdmin):
+class ConflictAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
+    """Conflict triage (editors); reviewers read the confirmed conflicts between claims they may see."""
+
+    hidden_reason = "You may see only confirmed conflicts between claims you may see."
     form = ConflictTriageForm
     action_form = TriageActionForm
     actions = ["confirm", "dismiss", "reopen"]
@@ -489,8 +508,7 @@ class ConflictAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        visible = claims_visible_in_admin(self.admin_site, request)
-        return super().get_queryset(request).filter(claim_a__in=visible, claim_b__in=visible)
+        return super().get_queryset(request).visible_to(request.user)
 
     def has_add_permission(self, request) -> bool:
         return False  # the detector finds conflicts; editors triage them
@@ -594,11 +612,11 @@ class ConflictAdmin(admin.ModelAdmin):
             request,
             "Timeline",
             "admin/claims/facts/timeline.html",
-            items=timeline(claims_visible_in_admin(self.admin_site, request)),
+            items=timeline(Claim.objects.visible_to(request.user)),
         )
 
     def graph_view(self, request):
-        graph = build_graph(graph_contracts(claims_visible_in_admin(self.admin_site, request))[0])
+        graph = build_graph(graph_contracts(Claim.objects.visible_to(request.user))[0])
         svg = render_svg(graph, link=lambda e: reverse("admin:claims_entity_change", args=[e.pk]))
         return self._page(
             request,

@@ -284,12 +284,12 @@ def timeline(claims: QuerySet[Claim]) -> list[TimelineItem]:
 
     knowledge = (
         KnowledgeFact.objects.filter(claim__in=claims)
+        .with_subject_shown(claims)
         .select_related("claim", "actor", "stated_by", "subject_claim")
         .prefetch_related(_with_appearances())
     )
     for fact in knowledge:
-        subject = fact.subject_text or str(fact.subject_claim)
-        add(fact.known_on, "knowledge", f"{fact.actor} {fact.get_polarity_display()}: {subject}", fact.when_event,
+        add(fact.known_on, "knowledge", f"{fact.actor} {fact.get_polarity_display()}: {fact.subject}", fact.when_event,
             fact.claim, fact.stated_by)  # fmt: skip
     for relation in contracts_for_graph(claims):
         pair = f"{relation.engager} → {relation.engaged} ({relation.role})"

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from claims.facts.querysets import ConflictQuerySet
+from claims.facts.querysets import ConflictQuerySet, FactQuerySet, KnowledgeQuerySet
 from claims.models import Claim, Entity
 
 
@@ -129,6 +129,8 @@ class WageFigure(models.Model):
 
     history = HistoricalRecords()
 
+    objects = FactQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -192,6 +194,8 @@ class ContractRelation(models.Model):
 
     history = HistoricalRecords()
 
+    objects = FactQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=~Q(engager=models.F("engaged")), name="contract_not_with_itself"),
@@ -245,6 +249,8 @@ class KnowledgeFact(models.Model):
 
     history = HistoricalRecords()
 
+    objects = KnowledgeQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(polarity__in=KnowledgePolarity.values), name="knowledge_polarity_known"),
@@ -255,7 +261,15 @@ class KnowledgeFact(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.actor} {self.get_polarity_display()} {self.subject_text or self.subject_claim}"
+        return f"{self.actor} {self.get_polarity_display()} {self.subject}"
+
+    @property
+    def subject(self) -> str:
+        """What was known; a linked claim the reader may not see (see KnowledgeQuerySet.with_subject_shown)
+        is not named."""
+        if self.subject_text:
+            return self.subject_text
+        return str(self.subject_claim) if getattr(self, "subject_shown", True) else "a claim not yet published"
 
     def clean(self) -> None:
         errors = {}
@@ -277,6 +291,8 @@ class QuantityFact(models.Model):
     qualifier = models.CharField(max_length=10, choices=Qualifier.choices, default=Qualifier.EXACTLY)
 
     history = HistoricalRecords()
+
+    objects = FactQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -308,6 +324,8 @@ class EventFact(models.Model):
     occurred_on = models.DateField(null=True, blank=True)
 
     history = HistoricalRecords()
+
+    objects = FactQuerySet.as_manager()
 
     class Meta:
         constraints = [models.CheckConstraint(condition=~Q(action=""), name="event_action_not_empty")]

@@ -1,10 +1,25 @@
-"""Read vocabulary for conflicts between claims."""
+"""Read vocabulary for structured facts and conflicts between claims."""
 
 from __future__ import annotations
 
 from django.db import models
 
-from claims.querysets import PUBLIC_STATUSES
+from claims.querysets import PUBLIC_STATUSES, claim_visibility, sees_all_claims
+
+
+class FactQuerySet(models.QuerySet):
+    def visible_to(self, user) -> FactQuerySet:
+        """The facts (wage figures, contracts, knowledge, quantities, events) of claims `user` may see."""
+        return self.filter(claim_visibility(user, "claim__"))
+
+
+class KnowledgeQuerySet(FactQuerySet):
+    def with_subject_shown(self, claims) -> KnowledgeQuerySet:
+        """Annotate `subject_shown`: whether the claim known about is among `claims` (those the
+        reader may see), so a fact about a hidden claim does not name it."""
+        from django.db.models import Exists, OuterRef
+
+        return self.annotate(subject_shown=Exists(claims.filter(pk=OuterRef("subject_claim_id"))))
 
 
 class ConflictQuerySet(models.QuerySet):
@@ -30,10 +45,11 @@ class ConflictQuerySet(models.QuerySet):
         return self.filter(claim_a__status__in=PUBLIC_STATUSES, claim_b__status__in=PUBLIC_STATUSES)
 
     def visible_to(self, user) -> ConflictQuerySet:
-        """Staff see every conflict; everyone else only confirmed ones between published claims."""
-        if user is not None and user.is_authenticated and user.is_staff:
+        """Editors see every conflict, open and dismissed ones included; everyone else sees the
+        confirmed conflicts whose two claims they may see (for the public: both published)."""
+        if sees_all_claims(user):
             return self
-        return self.confirmed().between_published()
+        return self.confirmed().filter(claim_visibility(user, "claim_a__"), claim_visibility(user, "claim_b__"))
 
     def with_details(self) -> ConflictQuerySet:
         """The two claims (with claimants) and the triaging user, in one query."""

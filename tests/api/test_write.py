@@ -163,9 +163,14 @@ def test_a_forbidden_transition_names_the_rule(client, drive, editor, reviewer1)
     assert response.status_code == 409
     assert response.json()["rule"] == "publish_requires_reviewed"
     client.force_authenticate(reviewer1)
+    published = drive("published")
+    response = client.post(f"/api/claims/{published.pk}/retract/", {"reason": "x"}, format="json")
+    assert response.status_code == 403
+    assert response.json()["rule"] == "retract_permission"
+    # A claim the reviewer may not see is refused before any transition rule, saying why.
     response = client.post(f"/api/claims/{draft.pk}/submit/", {}, format="json")
     assert response.status_code == 403
-    assert response.json()["rule"] == "submit_permission"
+    assert response.json()["rule"] == "claim_not_assigned"
 
 
 def test_a_stale_if_match_on_a_transition_is_412(client, drive, editor):

@@ -227,8 +227,10 @@ def test_history_and_evidence_pages_keep_other_reviews_hidden_too(client, drive,
     client.force_login(reviewer2)
     history = reverse("admin:reviews_review_history", args=[other.pk])
     version = reverse("admin:reviews_review_simple_history", args=[other.pk, other.history.get().history_id])
-    assert client.get(history).status_code == 404
-    assert client.get(version).status_code == 404
+    # The review exists: a 403 page saying why (blind review), not "no such object".
+    refused = client.get(history)
+    assert refused.status_code == 403 and "Blind review" in refused.content.decode()
+    assert client.get(version).status_code == 403
     assert list(client.get(reverse("admin:reviews_evidence_changelist")).context["cl"].result_list) == []
     services.review_record(
         claim=claim, reviewer=reviewer2, rating=rating("true"), rationale="r2", evidence=[passage(claim)]
@@ -237,15 +239,25 @@ def test_history_and_evidence_pages_keep_other_reviews_hidden_too(client, drive,
     assert len(client.get(reverse("admin:reviews_evidence_changelist")).context["cl"].result_list) == 2
 
 
-def test_editors_see_every_claim_and_reviewers_only_their_own(client, drive, editor, reviewer1, reviewer3):
-    mine, other = drive("in_review"), drive("draft")
+def test_editors_see_every_claim_and_reviewers_the_public_ones_and_their_own(
+    client, drive, editor, reviewer1, reviewer3
+):
+    mine, other, published = drive("in_review"), drive("draft"), drive("published")
     url = reverse("admin:claims_claim_changelist")
+    # The same rule as the API's: public claims, plus the ones ever assigned to them.
+    client.force_login(reviewer3)
+    assert list(client.get(url).context["cl"].result_list) == [published]
     client.force_login(reviewer1)
     response = client.get(url)
-    assert list(response.context["cl"].result_list) == [mine]
-    assert client.get(change_url(other)).status_code == 302  # not visible: redirected with a message
+    assert set(response.context["cl"].result_list) == {mine, published}
+    refused = client.get(change_url(other))
+    assert refused.status_code == 403
+    page = refused.content.decode()
+    assert "You are not assigned to this claim" in page and reverse("admin:claims_claim_changelist") in page
+    assert "Perhaps it was deleted" not in page and other.text not in page
+    assert client.get(change_url(Claim(pk=other.pk + 1000))).status_code == 404  # no such claim at all
     client.force_login(editor)
-    assert set(client.get(url).context["cl"].result_list) == {mine, other}
+    assert set(client.get(url).context["cl"].result_list) == {mine, other, published}
 
 
 def test_my_queue_and_disagreement_filters(client, drive, editor, reviewer1):
