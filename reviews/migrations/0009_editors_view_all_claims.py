@@ -32,7 +32,7 @@ def revoke(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("reviews", "0008_evidence_anchor_check_verdict_validity_recheck"),
-        ("claims", "0007_claim_view_all_claims_permission"),
+        ("claims", "0008_claim_view_all_claims_permission"),
     ]
 
     operations = [migrations.RunPython(grant, revoke)]

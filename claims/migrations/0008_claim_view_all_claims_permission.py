@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0006_web_urls_only"),
+        ("claims", "0007_change_public_position_index"),
     ]
 
     operations = [
