@@ -5,14 +5,18 @@ from __future__ import annotations
 from itertools import pairwise
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections, models
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 
 from claims import services
 from claims.admin_refusal import RefuseHiddenAdminMixin
@@ -96,6 +100,53 @@ class SourceDocumentForm(forms.ModelForm):
         formfield_callback = _formfield
 
 
+class DocumentAddForm(forms.Form):
+    """One of: a .txt/.html file, pasted text, or a URL to fetch; metadata is optional (a page's own
+    title, outlet, author and date are used where the fields are left blank)."""
+
+    url = forms.CharField(
+        required=False, max_length=500, label="URL", help_text="The article is fetched and its main text extracted."
+    )
+    file = forms.FileField(required=False, help_text="A .txt file (stored exactly) or a saved .html page.")
+    text = forms.CharField(
+        required=False, strip=False, widget=forms.Textarea(attrs={"rows": 8, "cols": 80}), label="Or paste the text"
+    )
+    name = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="For pasted text: a name for its source (pasting a changed text under the same name makes a new "
+        "version). Defaults to the title.",
+    )
+    title = forms.CharField(required=False, max_length=300)
+    outlet = forms.CharField(required=False, max_length=200)
+    author = forms.CharField(required=False, max_length=200)
+    published_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        given = [field for field in ("url", "file", "text") if cleaned.get(field)]
+        if len(given) != 1:
+            raise ValidationError("Give exactly one of: a URL, a file, or pasted text.", code="one_source")
+        if given == ["text"] and not (cleaned.get("name") or cleaned.get("title")):
+            self.add_error("name", "Pasted text needs a name or a title, so a later paste can be its new version.")
+        return cleaned
+
+    def import_document(self, *, by) -> services.ImportResult:
+        data = self.cleaned_data
+        metadata = services.DocumentMetadata(
+            title=data["title"], outlet=data["outlet"], author=data["author"], published_on=data["published_on"]
+        )
+        if data["url"]:
+            return services.document_import_url(url=data["url"], metadata=metadata, by=by)
+        if data["file"]:
+            upload = data["file"]
+            if upload.size > settings.DOCUMENT_MAX_BYTES * 5:
+                raise ServiceError("document_too_large", f"{upload.name}: {upload.size} bytes is too large")
+            return services.document_import_upload(name=upload.name, raw=upload.read(), metadata=metadata, by=by)
+        source = f"{slugify(data['name'] or data['title'])[:200] or 'pasted'}.txt"
+        return services.document_import(text=data["text"], source_file=source, metadata=metadata, by=by)
+
+
 @admin.register(SourceDocument)
 class SourceDocumentAdmin(admin.ModelAdmin):
     form = SourceDocumentForm
@@ -139,12 +190,54 @@ class SourceDocumentAdmin(admin.ModelAdmin):
             obj.anchored = list(anchored.order_by("start", "end", "claim_id"))
         return obj
 
-    def has_add_permission(self, request) -> bool:
-        # A document's text enters only through import_documents, which checks the file.
-        return False
-
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_search_results(self, request, queryset, search_term):
+        """Title, file, outlet and author as usual, or the words anywhere in the text (full-text
+        search with the GIN index on PostgreSQL, a substring match elsewhere)."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if not term:
+            return found, may_have_duplicates
+        if connections[queryset.db].vendor == "postgresql":
+            in_text = queryset.annotate(text_search=SearchVector("text", config="english")).filter(
+                text_search=SearchQuery(term, config="english", search_type="websearch")
+            )
+        else:
+            in_text = queryset.filter(text__icontains=term)
+        return found | in_text, may_have_duplicates
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Add a document from the browser: an uploaded file, pasted text or a URL, through the
+        same import service (checks and versioning) as import_documents."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = DocumentAddForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = form.import_document(by=request.user)
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                label = {"created": "Added", "unchanged": "Already here, unchanged:", "new_version": "New version of"}
+                self.message_user(
+                    request,
+                    f"{label[result.status]} {result.document} (document {result.document.pk}).",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:claims_sourcedocument_change", args=[result.document.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Add document",
+            "opts": self.model._meta,
+            "form": form,
+            "media": self.media + form.media,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/claims/sourcedocument/add_document.html", context)
 
     def save_model(self, request, obj, form, change):
         saved = services.document_update_metadata(

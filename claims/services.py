@@ -7,10 +7,11 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,7 +22,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
-from claims import anchoring, changelog
+from claims import anchoring, changelog, fetch
 from claims.errors import NotPermitted, ServiceError, StaleVersion, TransitionNotAllowed
 from claims.models import AnchorCheck, Appearance, Change, Claim, Entity, SourceDocument
 from claims.querysets import PUBLIC_STATUSES
@@ -118,6 +119,48 @@ def _record_by(instance, user) -> None:
 # --- Source documents ---------------------------------------------------------------
 
 
+def document_check_text(text: str, *, name: str) -> str:
+    """Return `text` if it can be stored as a source document; raise DocumentRefused naming `name`."""
+    limit = settings.DOCUMENT_MAX_BYTES
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > limit:
+        raise DocumentRefused(
+            "document_too_large", f"{name}: {size} bytes is larger than the {limit}-byte limit (DOCUMENT_MAX_BYTES)"
+        )
+    if not text.strip():
+        raise DocumentRefused("document_empty", f"{name}: the text is empty")
+    if "\x00" in text:
+        raise DocumentRefused("document_binary", f"{name}: looks binary (contains NUL bytes), not a text file")
+    bad = _CONTROL_CHARS.search(text)
+    if bad:
+        raise DocumentRefused(
+            "document_binary",
+            f"{name}: contains control character U+{ord(bad.group()):04X} at offset {bad.start()}, not plain text",
+        )
+    return text
+
+
+def document_check_bytes(raw: bytes, *, name: str) -> str:
+    """Decode an uploaded or read file as UTF-8 text and check it (document_check_text)."""
+    limit = settings.DOCUMENT_MAX_BYTES
+    if len(raw) > limit:
+        raise DocumentRefused(
+            "document_too_large",
+            f"{name}: {len(raw)} bytes is larger than the {limit}-byte limit (DOCUMENT_MAX_BYTES)",
+        )
+    if not raw.strip():
+        raise DocumentRefused("document_empty", f"{name}: the file is empty")
+    if b"\x00" in raw:
+        raise DocumentRefused("document_binary", f"{name}: looks binary (contains NUL bytes), not a text file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentRefused(
+            "document_not_utf8", f"{name}: not valid UTF-8 (byte {raw[exc.start]:#04x} at offset {exc.start})"
+        ) from exc
+    return document_check_text(text, name=name)
+
+
 def document_check_file(path: Path) -> str:
     """Return the file's text if it can be imported; raise DocumentRefused naming the file otherwise."""
     path = Path(path)
@@ -131,52 +174,56 @@ def document_check_file(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise DocumentRefused("document_unreadable", f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    if not raw.strip():
-        raise DocumentRefused("document_empty", f"{path}: the file is empty")
-    if b"\x00" in raw:
-        raise DocumentRefused("document_binary", f"{path}: looks binary (contains NUL bytes), not a text file")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DocumentRefused(
-            "document_not_utf8", f"{path}: not valid UTF-8 (byte {raw[exc.start]:#04x} at offset {exc.start})"
-        ) from exc
-    bad = _CONTROL_CHARS.search(text)
-    if bad:
-        raise DocumentRefused(
-            "document_binary",
-            f"{path}: contains control character U+{ord(bad.group()):04X} at offset {bad.start()}, not plain text",
-        )
-    return text
+    return document_check_bytes(raw, name=str(path))
 
 
-def document_import(*, path: Path, by) -> ImportResult:
-    """Import one text file: unchanged when its text is known, else a new document or a new version.
+@dataclass(frozen=True)
+class DocumentMetadata:
+    """What an import knows about a text besides the text; blank fields are carried over from
+    the previous version (an editor's metadata survives a re-import)."""
 
+    title: str = ""
+    outlet: str = ""
+    author: str = ""
+    published_on: date | None = None
+    url: str = ""
+
+
+NO_METADATA = DocumentMetadata()
+_METADATA_FIELDS = ("title", "outlet", "author", "published_on", "url")
+
+
+def document_import(*, text: str, source_file: str, metadata: DocumentMetadata = NO_METADATA, by) -> ImportResult:
+    """Store a text (from a file, an upload, a paste or a fetched URL): unchanged when the text is
+    known, else a new document, or a new version of the latest document from the same source.
+
+    The source is the URL when one is given (an article fetched again), else `source_file`.
     A new version re-anchors the previous version's quotes in the same transaction.
     """
     require_user(by, "claims.add_sourcedocument")
-    path = Path(path)
-    text = document_check_file(path)
+    text = document_check_text(text, name=source_file)
     sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with transaction.atomic():
         existing = SourceDocument.objects.filter(sha256=sha256).first()
         if existing is not None:
             return ImportResult(document=existing, status="unchanged")
-        # Lock the file's latest version so two imports of a changed file cannot both
+        same_source = {"url": metadata.url} if metadata.url else {"source_file": source_file}
+        # Lock the source's latest version so two imports of a changed text cannot both
         # claim to succeed it (the one-to-one link would refuse the second anyway).
         previous = (
             SourceDocument.objects.select_for_update(of=("self",))
             .latest_versions()
-            .filter(source_file=path.name)
+            .filter(**same_source)
             .order_by("-id")
             .first()
         )
-        document = SourceDocument(text=text, sha256=sha256, source_file=path.name, previous_version=previous)
-        if previous is not None:
-            # A new version describes the same article: carry the editors' metadata over.
-            for field in ("title", "outlet", "author", "published_on", "url"):
-                setattr(document, field, getattr(previous, field))
+        document = SourceDocument(text=text, sha256=sha256, source_file=source_file[:255], previous_version=previous)
+        for name in _METADATA_FIELDS:
+            value = getattr(metadata, name)
+            if not value and previous is not None:
+                # A new version describes the same article: carry the editors' metadata over.
+                value = getattr(previous, name)
+            setattr(document, name, value)
         document.full_clean()
         _record_by(document, by)
         document.save()
@@ -252,6 +299,60 @@ def document_reanchor(*, old: SourceDocument, new: SourceDocument, by) -> Reanch
         for path in settings.REANCHOR_EXTENSIONS:
             import_string(path)(report=report, reanchorer=reanchorer, by=by, at=now)
     return report
+
+
+def document_import_file(*, path: Path, by) -> ImportResult:
+    """Import one UTF-8 text file, versioned by its file name (import_documents)."""
+    path = Path(path)
+    return document_import(text=document_check_file(path), source_file=path.name, by=by)
+
+
+def _source_name(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.netloc + parts.path)[:255] or url[:255]
+
+
+def document_import_upload(*, name: str, raw: bytes, metadata: DocumentMetadata = NO_METADATA, by):
+    """Import an uploaded .txt file (stored exactly) or .html page (its article text extracted)."""
+    require_user(by, "claims.add_sourcedocument")
+    suffix = Path(name).suffix.lower()
+    if suffix in (".html", ".htm"):
+        return _import_html(raw=raw, name=name, source_file=name, metadata=metadata, by=by)
+    if suffix != ".txt":
+        raise DocumentRefused("document_type", f"{name}: only .txt and .html files can be imported")
+    return document_import(text=document_check_bytes(raw, name=name), source_file=name, metadata=metadata, by=by)
+
+
+def document_import_url(*, url: str, metadata: DocumentMetadata = NO_METADATA, by) -> ImportResult:
+    """Fetch an article (claims.fetch: http(s), public addresses, time and size limits) and import
+    its main text; the page's title, outlet, author and date fill the metadata not given."""
+    require_user(by, "claims.add_sourcedocument")
+    url = url.strip()
+    page = fetch.fetch(url)
+    metadata = replace(metadata, url=metadata.url or page.url[:500])
+    if page.content_type.split(";")[0].strip().lower() == "text/plain":
+        text = document_check_bytes(page.body, name=url)
+        return document_import(text=text, source_file=_source_name(page.url), metadata=metadata, by=by)
+    return _import_html(raw=page.body, name=url, source_file=_source_name(page.url), metadata=metadata, by=by)
+
+
+def _import_html(*, raw: bytes, name: str, source_file: str, metadata: DocumentMetadata, by) -> ImportResult:
+    limit = settings.DOCUMENT_MAX_BYTES
+    if len(raw) > limit * 5:  # markup is several times the text; the text is checked on its own below
+        raise DocumentRefused("document_too_large", f"{name}: {len(raw)} bytes of HTML is too large")
+    if b"\x00" in raw:
+        raise DocumentRefused("document_binary", f"{name}: looks binary (contains NUL bytes), not a web page")
+    article = fetch.extract_article(raw, url=metadata.url or None)
+    if not article.text.strip():
+        raise DocumentRefused("document_no_article", f"{name}: no article text was found in the page")
+    found = DocumentMetadata(
+        title=metadata.title or article.title,
+        outlet=metadata.outlet or article.outlet,
+        author=metadata.author or article.author,
+        published_on=metadata.published_on or article.published_on,
+        url=metadata.url,
+    )
+    return document_import(text=article.text, source_file=source_file, metadata=found, by=by)
 
 
 def document_update_metadata(

@@ -202,6 +202,12 @@ LOGIN_URL = "admin:login"
 # --- The desk's own settings -------------------------------------------------------
 # Largest source document import_documents accepts, in bytes.
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 2_000_000)
+# Adding a document by URL (claims/fetch.py): whole-fetch timeout, largest page, and whether
+# private, loopback and link-local addresses may be fetched (off: editors' URLs must not
+# reach the machine's own network; the tests turn it on to serve pages from 127.0.0.1).
+FETCH_TIMEOUT_SECONDS = env_int("FETCH_TIMEOUT_SECONDS", 10)
+FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 5_000_000)
+FETCH_ALLOW_PRIVATE = env_bool("FETCH_ALLOW_PRIVATE", False)
 # Independent reviews needed before a claim counts as reviewed.
 REVIEWS_REQUIRED = env_int("REVIEWS_REQUIRED", 2)
 

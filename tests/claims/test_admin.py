@@ -92,10 +92,6 @@ def test_editor_can_open_every_claims_admin_page(client, editor):
         assert client.get(url).status_code == 200, url
 
 
-def test_documents_cannot_be_added_through_the_admin(client, editor):
-    assert client.get(reverse("admin:claims_sourcedocument_add")).status_code == 403
-
-
 def test_document_page_highlights_the_appearances_and_links_their_claims(client, editor):
     appearance = AppearanceFactory()
     response = client.get(reverse("admin:claims_sourcedocument_change", args=[appearance.document.pk]))

@@ -5,7 +5,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 
 from api.filters import SEARCH_CONFIG
-from claims.models import Appearance, Claim
+from claims.models import Appearance, Claim, SourceDocument
 from reviews.models import Verdict
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
         (Claim, "text", "claim_text_search"),
         (Appearance, "exact", "appearance_exact_search"),
         (Verdict, "summary", "verdict_summary_search"),
+        (SourceDocument, "text", "document_text_search"),
     ],
 )
 def test_the_search_expression_can_use_its_gin_index(model, field, index):

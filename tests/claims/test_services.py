@@ -23,7 +23,7 @@ def write(path, content: str | bytes):
 
 
 def test_import_stores_the_text_exactly_with_its_sha256(tmp_path):
-    result = services.document_import(path=write(tmp_path / "a.txt", ARTICLE), by=system_user())
+    result = services.document_import_file(path=write(tmp_path / "a.txt", ARTICLE), by=system_user())
     assert result.status == "created"
     document = SourceDocument.objects.get()
     assert document.text == ARTICLE  # NBSP, curly quotes, CRLF and trailing whitespace kept
@@ -33,8 +33,8 @@ def test_import_stores_the_text_exactly_with_its_sha256(tmp_path):
 
 def test_reimporting_the_same_text_is_unchanged(tmp_path):
     path = write(tmp_path / "a.txt", ARTICLE)
-    first = services.document_import(path=path, by=system_user())
-    second = services.document_import(path=path, by=system_user())
+    first = services.document_import_file(path=path, by=system_user())
+    second = services.document_import_file(path=path, by=system_user())
     assert second.status == "unchanged"
     assert second.document == first.document
     assert SourceDocument.objects.count() == 1
@@ -53,7 +53,7 @@ def test_reimporting_the_same_text_is_unchanged(tmp_path):
 def test_bad_files_are_refused_with_one_line_naming_the_file(tmp_path, content, message):
     path = write(tmp_path / "bad.txt", content)
     with pytest.raises(services.DocumentRefused, match=message) as excinfo:
-        services.document_import(path=path, by=system_user())
+        services.document_import_file(path=path, by=system_user())
     assert str(path) in excinfo.value.message
     assert "\n" not in excinfo.value.message
     assert not SourceDocument.objects.exists()
@@ -68,14 +68,14 @@ def test_files_over_the_size_limit_are_refused(tmp_path, settings):
 
 def test_a_changed_file_becomes_a_new_version_and_unchanged_anchors_follow_it(tmp_path):
     path = write(tmp_path / "a.txt", ARTICLE)
-    old = services.document_import(path=path, by=system_user()).document
+    old = services.document_import_file(path=path, by=system_user()).document
     services.document_update_metadata(
         document=old, title="Prison labor", outlet="The Hill", author="", published_on=None, url="", by=system_user()
     )
     appearance = services.appearance_add(claim=ClaimFactory(), document=old, quote="$7.25 an hour", by=system_user())
 
     write(path, "Correction appended.\n" + ARTICLE)
-    result = services.document_import(path=path, by=system_user())
+    result = services.document_import_file(path=path, by=system_user())
 
     assert result.status == "new_version"
     new = result.document
@@ -92,9 +92,9 @@ def test_a_changed_file_becomes_a_new_version_and_unchanged_anchors_follow_it(tm
 
 def test_a_third_version_follows_the_latest_one(tmp_path):
     path = write(tmp_path / "a.txt", "one")
-    first = services.document_import(path=path, by=system_user()).document
-    second = services.document_import(path=write(path, "two"), by=system_user()).document
-    third = services.document_import(path=write(path, "three"), by=system_user()).document
+    first = services.document_import_file(path=path, by=system_user()).document
+    second = services.document_import_file(path=write(path, "two"), by=system_user()).document
+    third = services.document_import_file(path=write(path, "three"), by=system_user()).document
     assert (third.previous_version, second.previous_version) == (second, first)
 
 
@@ -313,9 +313,9 @@ def test_an_anchor_on_an_old_version_can_be_resolved_in_the_new_text(tmp_path):
     from claims import anchoring
 
     path = write(tmp_path / "a.txt", ARTICLE)
-    old = services.document_import(path=path, by=system_user()).document
+    old = services.document_import_file(path=path, by=system_user()).document
     appearance = services.appearance_add(claim=ClaimFactory(), document=old, quote="$7.25 an hour", by=system_user())
-    new = services.document_import(path=write(path, "Correction appended.\n" + ARTICLE), by=system_user()).document
+    new = services.document_import_file(path=write(path, "Correction appended.\n" + ARTICLE), by=system_user()).document
     selector = anchoring.resolve(
         new.text,
         exact=appearance.exact,

@@ -199,14 +199,14 @@ def test_the_admin_queue_lists_open_rechecks_with_before_and_after(drive, editor
 
 
 def test_importing_a_changed_version_returns_the_report_and_the_rechecks_it_opened(drive, editor, tmp_path):
-    from claims.services import document_import
+    from claims.services import document_import_file
 
     claim = drive("published")
     old = claim.appearances.get().document
     path = tmp_path / old.source_file
     path.write_text(old.text.replace("$7.25 an hour", "$9.25 an hour"), encoding="utf-8")
 
-    result = document_import(path=path, by=system_user())
+    result = document_import_file(path=path, by=system_user())
 
     assert result.status == "new_version"
     report = result.reanchoring

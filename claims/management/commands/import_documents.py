@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from claims.management.acting import acting_user, add_as_argument
 from claims.reanchor import NEEDS_RECHECK
-from claims.services import DocumentRefused, document_check_file, document_import
+from claims.services import DocumentRefused, document_check_file, document_import_file
 
 # Above this many files a progress bar replaces the per-file lines.
 PROGRESS_BAR_ABOVE = 20
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             )
             for path in progress:
                 try:
-                    result = document_import(path=path, by=by)
+                    result = document_import_file(path=path, by=by)
                 except DocumentRefused as exc:  # the file changed since it was checked
                     raise CommandError(f"{exc.message} (nothing was imported)") from exc
                 results.append(result)
