@@ -40,14 +40,17 @@ from api.filters import MAX_ID, ClaimFilter, DocumentFilter
 from api.serializers import (
     AppearanceOutWriteSerializer,
     AppearanceWriteSerializer,
+    ClaimCreatedSerializer,
     ClaimOutSerializer,
     ClaimUpdateSerializer,
     ClaimWriteSerializer,
     DocumentDetailOutSerializer,
     DocumentOutSerializer,
+    represent_matches,
 )
 from claims import services
 from claims.errors import NotPermitted
+from claims.matching import likely_duplicates
 from claims.models import Claim, SourceDocument
 from claims.querysets import NOT_ASSIGNED, PUBLIC_STATUSES, sees_all_claims, sees_assigned_claims
 
@@ -197,10 +200,11 @@ def parse_as_of(request):
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def claim_written_response(request, claim: Claim, *, status: int = 200) -> HttpResponse:
-    """The claim as the user who just wrote it sees it, with its new ETag."""
+def claim_written_response(request, claim: Claim, *, status: int = 200, extra: dict | None = None) -> HttpResponse:
+    """The claim as the user who just wrote it sees it (plus `extra`), with its new ETag."""
     at = clock.for_claim(claim.pk, request.user)
-    response = HttpResponse(dumps(represent_claim(claim.pk, viewer=request.user)), content_type="application/json")
+    body = {**represent_claim(claim.pk, viewer=request.user), **(extra or {})}
+    response = HttpResponse(dumps(body), content_type="application/json")
     response.status_code = status
     if status == 201:
         response["Location"] = reverse("claim-detail", args=[claim.pk])
@@ -242,14 +246,22 @@ class ClaimListView(ApiView, generics.ListAPIView):
     @extend_schema(
         summary="Record a new claim (draft)",
         request=ClaimWriteSerializer,
-        responses={201: ClaimOutSerializer, **error_responses(400, 401, 403, 413, 415, 429)},
+        description=(
+            "The claim is created even when it likely repeats an existing one: `possible_duplicates` lists "
+            "the existing claims scoring at or above the likely threshold (as POST /api/match/), for the "
+            "editor to merge or keep apart."
+        ),
+        responses={201: ClaimCreatedSerializer, **error_responses(400, 401, 403, 413, 415, 429)},
         tags=["desk"],
     )
     def post(self, request, *args, **kwargs):
         data = ClaimWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        duplicates = likely_duplicates(data.validated_data["text"], user=request.user)
         claim = services.claim_create(by=request.user, **data.validated_data)
-        return claim_written_response(request, claim, status=201)
+        return claim_written_response(
+            request, claim, status=201, extra={"possible_duplicates": represent_matches(duplicates)}
+        )
 
 
 class ClaimDetailView(ApiView):

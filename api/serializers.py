@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.base import BoundedListField, StrictSerializerMixin
+from claims.matching import Match
 from claims.models import Claim, Entity, SourceDocument
 from reviews.models import Evidence, Verdict
 
@@ -178,3 +179,53 @@ class AppearanceOutWriteSerializer(serializers.Serializer):
     suffix = serializers.CharField(allow_blank=True)
     start = serializers.IntegerField()
     end = serializers.IntegerField()
+
+
+MATCH_TEXT_MAX = 5000
+
+
+class MatchRequestSerializer(StrictSerializerMixin, serializers.Serializer):
+    text = serializers.CharField(max_length=MATCH_TEXT_MAX, help_text="A passage, quote or claim text.")
+
+
+class MatchOutSerializer(serializers.Serializer):
+    claim = serializers.IntegerField(help_text="The matching claim's id.")
+    slug = serializers.CharField()
+    claim_text = serializers.CharField()
+    score = serializers.FloatField(help_text="Cosine similarity of character n-grams, 0 to 1.")
+    likely_same = serializers.BooleanField(help_text="At or above MATCH_LIKELY_THRESHOLD: probably the same claim.")
+    matched = serializers.ChoiceField(choices=["claim text", "quote"], help_text="Which passage matched best.")
+    passage = serializers.CharField(help_text="The claim text or anchored quote that matched.")
+    appearance = serializers.IntegerField(allow_null=True, help_text="The appearance whose quote matched, if any.")
+
+
+class MatchResponseSerializer(serializers.Serializer):
+    suggest_threshold = serializers.FloatField()
+    likely_threshold = serializers.FloatField()
+    matches = MatchOutSerializer(many=True)
+
+
+def represent_matches(matches: list[Match]) -> list[dict]:
+    """Matches as MatchOutSerializer describes them (one query for the claims' slugs and texts)."""
+    rows = Claim.objects.filter(pk__in=[m.claim_id for m in matches]).values_list("pk", "slug", "text")
+    claims = {pk: (slug, text) for pk, slug, text in rows}
+    return [
+        {
+            "claim": m.claim_id,
+            "slug": claims[m.claim_id][0],
+            "claim_text": claims[m.claim_id][1],
+            "score": m.score,
+            "likely_same": m.likely_same,
+            "matched": m.matched,
+            "passage": m.passage,
+            "appearance": m.appearance_id,
+        }
+        for m in matches
+        if m.claim_id in claims
+    ]
+
+
+class ClaimCreatedSerializer(ClaimOutSerializer):
+    possible_duplicates = MatchOutSerializer(
+        many=True, help_text="Existing claims whose text likely says the same: the claim was created all the same."
+    )

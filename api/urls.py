@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api import auth, changes, facts, workflow
+from api import auth, changes, facts, matching, workflow
 from api import claims as views
 from api.atom import VerdictsFeed
 
@@ -17,6 +17,7 @@ api_urlpatterns = [
     path("documents/", views.DocumentListView.as_view(), name="document-list"),
     path("documents/<int:pk>/", views.DocumentDetailView.as_view(), name="document-detail"),
     path("changes/", changes.ChangesView.as_view(), name="change-list"),
+    path("match/", matching.MatchView.as_view(), name="match"),
     # The review workflow.
     path("claims/<int:pk>/submit/", workflow.SubmitView.as_view(), name="claim-submit"),
     path("claims/<int:pk>/assign/", workflow.AssignView.as_view(), name="claim-assign"),

@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
-from claims import services
+from claims import matching, services
 from claims.admin_refusal import RefuseHiddenAdminMixin
 from claims.errors import ServiceError
 from claims.facts.admin import CLAIM_FACT_INLINES, EntityGraphInline  # structured facts, conflicts, graph
@@ -365,6 +365,12 @@ class AppearanceInline(admin.TabularInline):
 class ClaimForm(forms.ModelForm):
     # The version the editor loaded: claim_update refuses the save if someone saved since.
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Shown (and needed) only when a new claim's text likely repeats an existing claim.
+    not_a_duplicate = forms.BooleanField(
+        required=False,
+        label="Record it anyway",
+        help_text="Tick after checking the likely duplicates listed above: this is a different checkable statement.",
+    )
 
     class Meta:
         model = Claim
@@ -380,6 +386,23 @@ class ClaimForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if not self.instance.pk and cleaned.get("text") and not cleaned.get("not_a_duplicate"):
+            duplicates = matching.likely_duplicates(cleaned["text"], user=getattr(self, "user", None))
+            if duplicates:
+                claims = Claim.objects.in_bulk([m.claim_id for m in duplicates])
+                items = format_html_join(
+                    "",
+                    "<li>{} (score {}): <q>{}</q></li>",
+                    ((_claim_link(claims[m.claim_id]), m.score, m.passage) for m in duplicates),
+                )
+                raise ValidationError(
+                    format_html(
+                        "This text likely repeats a claim already tracked; add an appearance to it instead, or tick "
+                        "“Record it anyway”.<ul>{}</ul>",
+                        items,
+                    ),
+                    code="likely_duplicate",
+                )
         if self.instance.pk:
             expected = cleaned.get("expected_version")
             current = Claim.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
@@ -501,6 +524,18 @@ class ClaimAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         claims = super().get_queryset(request).visible_to(request.user)
         return claims.annotate(appearance_count=Count("appearances", distinct=True))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:  # the duplicate check's confirmation, on the add page only
+            (name, options), *rest = fieldsets
+            fieldsets = [(name, {**options, "fields": [*options["fields"], "not_a_duplicate"]}), *rest]
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        # The duplicate check shows only claims this user may see.
+        return type(form.__name__, (form,), {"user": request.user})
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

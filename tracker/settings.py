@@ -40,6 +40,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = env_str(name, "")
+    if raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = env_str(name, "")
     if raw == "":
@@ -208,6 +218,11 @@ DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 2_000_000)
 FETCH_TIMEOUT_SECONDS = env_int("FETCH_TIMEOUT_SECONDS", 10)
 FETCH_MAX_BYTES = env_int("FETCH_MAX_BYTES", 5_000_000)
 FETCH_ALLOW_PRIVATE = env_bool("FETCH_ALLOW_PRIVATE", False)
+# Claim matching (claims/matching.py), cosine similarity 0..1: candidates are suggested at or
+# above the first, and called "likely the same claim" (creating one warns) at or above the second.
+# Measured on the curated set with `manage.py evaluate_matching`.
+MATCH_SUGGEST_THRESHOLD = env_float("MATCH_SUGGEST_THRESHOLD", 0.44)
+MATCH_LIKELY_THRESHOLD = env_float("MATCH_LIKELY_THRESHOLD", 0.7)
 # Independent reviews needed before a claim counts as reviewed.
 REVIEWS_REQUIRED = env_int("REVIEWS_REQUIRED", 2)
 

@@ -9,9 +9,10 @@ from django.urls import reverse
 
 from claims import services
 from claims.errors import NotPermitted
-from claims.models import SourceDocument
+from claims.models import Claim, SourceDocument
 from claims.services import system_user
-from tests.factories import UserFactory
+from tests.claims.test_admin import form_data
+from tests.factories import ClaimFactory, EntityFactory, UserFactory
 from tests.pagesserver import PAGES, serve_pages
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +189,17 @@ def test_the_pages_are_realistic_articles():
     for page in Path(PAGES).glob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "<footer" in html and "<h1" in html
+
+
+def test_a_claim_that_likely_repeats_another_needs_a_confirmation(client, editor):
+    existing = ClaimFactory(text="The call center pays the Department of Corrections $7.25 an hour per worker.")
+    url = reverse("admin:claims_claim_add")
+    data = form_data(client.get(url), text=existing.text, kind="wage", claimant=str(EntityFactory().pk))
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "likely repeats a claim already tracked" in response.content.decode()
+    assert existing.slug in response.content.decode()
+    assert Claim.objects.count() == 1
+
+    client.post(url, {**data, "not_a_duplicate": "on"})
+    assert Claim.objects.count() == 2
