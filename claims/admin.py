@@ -13,12 +13,12 @@ from django.db import connections, models
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
-from claims import matching, services
+from claims import matching, services, suggestions
 from claims.admin_refusal import RefuseHiddenAdminMixin
 from claims.errors import ServiceError
 from claims.facts.admin import CLAIM_FACT_INLINES, EntityGraphInline  # structured facts, conflicts, graph
@@ -78,16 +78,31 @@ class EntityAdmin(admin.ModelAdmin):
 # --- Source documents ---------------------------------------------------------------
 
 
-def highlighted_text(document: SourceDocument, appearances: list[Appearance]) -> str:
-    """The document's text with every anchored span in a <mark>, overlapping spans merged."""
+def highlighted_text(
+    document: SourceDocument, appearances: list[Appearance], suggested: list[suggestions.Suggestion] = ()
+) -> str:
+    """The document's text with every anchored span in a <mark>, overlapping spans merged, and
+    suggested sentences not yet anchored in a <mark class="suggested">."""
     text = document.text
-    cuts = sorted({0, len(text), *(a.start for a in appearances), *(a.end for a in appearances)})
+    spans = [(a.start, a.end) for a in appearances] + [(s.sentence.start, s.sentence.end) for s in suggested]
+    cuts = sorted({0, len(text), *(start for start, _ in spans), *(end for _, end in spans)})
     pieces = []
     for start, end in pairwise(cuts):
         covering = [a for a in appearances if a.start <= start and end <= a.end]
+        proposing = [s for s in suggested if s.sentence.start <= start and end <= s.sentence.end]
         if covering:
             slugs = ", ".join(sorted({a.claim.slug for a in covering}))
             pieces.append(format_html('<mark title="{}">{}</mark>', slugs, text[start:end]))
+        elif proposing:
+            pieces.append(
+                format_html(
+                    '<mark class="suggested" id="suggested-{}" title="suggested claim, score {}" '
+                    'style="background: #fde68a">{}</mark>',
+                    proposing[0].sentence.start,
+                    proposing[0].score,
+                    text[start:end],
+                )
+            )
         else:
             pieces.append(format_html("{}", text[start:end]))
     return mark_safe("".join(pieces))  # each piece was escaped by format_html
@@ -105,7 +120,11 @@ class DocumentAddForm(forms.Form):
     title, outlet, author and date are used where the fields are left blank)."""
 
     url = forms.CharField(
-        required=False, max_length=500, label="URL", help_text="The article is fetched and its main text extracted."
+        required=False,
+        max_length=500,
+        label="URL",
+        widget=forms.TextInput(attrs={"size": 70}),
+        help_text="The article is fetched and its main text extracted.",
     )
     file = forms.FileField(required=False, help_text="A .txt file (stored exactly) or a saved .html page.")
     text = forms.CharField(
@@ -162,12 +181,14 @@ class SourceDocumentAdmin(admin.ModelAdmin):
         "imported_at",
         "versions",
         "appearance_list",
+        "suggested_claims",
         "text_with_appearances",
     ]
     fieldsets = [
         (None, {"fields": ["title", "outlet", "author", "published_on", "url"]}),
         ("Import", {"fields": ["source_file", "sha256", "imported_at", "versions"]}),
         ("Appearances", {"fields": ["appearance_list"]}),
+        ("Suggested claims (sentences ranked by check-worthiness)", {"fields": ["suggested_claims"]}),
         ("Text (exactly as imported; never edited)", {"fields": ["text_with_appearances"]}),
     ]
 
@@ -188,7 +209,103 @@ class SourceDocumentAdmin(admin.ModelAdmin):
         if obj is not None:
             anchored = Appearance.objects.visible_to(request.user).filter(document=obj).select_related("claim")
             obj.anchored = list(anchored.order_by("start", "end", "claim_id"))
+            obj.suggested = self._suggestions(request, obj)
         return obj
+
+    def _suggestions(self, request, document) -> list[tuple[suggestions.Suggestion, matching.Match | None]]:
+        """The top sentences not anchored yet, each with the claim it most likely repeats."""
+        anchored = [(a.start, a.end) for a in document.anchored]
+        ranked = [
+            s
+            for s in suggestions.rank(document.text)
+            if not any(start < s.sentence.end and s.sentence.start < end for start, end in anchored)
+        ][: self.suggestions_shown]
+        return [(s, next(iter(matching.match_claims(s.sentence.text, user=request.user, k=1)), None)) for s in ranked]
+
+    suggestions_shown = 8
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.suggestion_view)
+        return [
+            path("<path:object_id>/suggestion/", view, name="claims_sourcedocument_suggestion"),
+            *super().get_urls(),
+        ]
+
+    def suggestion_view(self, request, object_id):
+        """One click on a suggested sentence: a new draft claim anchored to it, or a new appearance
+        of the claim it matched (both at the sentence's exact offsets)."""
+        document = self.get_object(request, object_id)
+        if request.method != "POST" or document is None:
+            raise PermissionDenied
+        action, _, rest = request.POST.get("suggestion", "").partition(":")
+        try:
+            start, end, claim_id = (int(part) if part else None for part in [*rest.split(":"), ""][:3])
+            if action == "draft":
+                claim = services.claim_create_from_passage(document=document, start=start, end=end, by=request.user)
+                self.message_user(request, f"Draft claim {claim.slug} anchored at {start}..{end}.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
+            if action == "appearance":
+                claim = Claim.objects.visible_to(request.user).get(pk=claim_id)
+                services.appearance_add(
+                    claim=claim,
+                    document=document,
+                    quote=document.text[start:end],
+                    start=start,
+                    end=end,
+                    by=request.user,
+                )
+                self.message_user(request, f"Added an appearance of {claim.slug} at {start}..{end}.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:claims_sourcedocument_change", args=[document.pk]))
+            raise ValueError(action)
+        except (ValueError, TypeError, Claim.DoesNotExist):
+            self.message_user(request, "That suggestion could not be read; nothing was saved.", messages.ERROR)
+        except (ServiceError, ValidationError) as exc:
+            message = exc.message if isinstance(exc, ServiceError) else " ".join(exc.messages)
+            self.message_user(request, f"Nothing was saved: {message}", messages.ERROR)
+        return HttpResponseRedirect(reverse("admin:claims_sourcedocument_change", args=[document.pk]))
+
+    @admin.display(description="suggestions")
+    def suggested_claims(self, obj) -> str:
+        if not obj.suggested:
+            return "No sentence left to suggest."
+        action = reverse("admin:claims_sourcedocument_suggestion", args=[obj.pk])
+        rows = []
+        for suggestion, match in obj.suggested:
+            s = suggestion.sentence
+            buttons = format_html(
+                '<button type="submit" class="button" formaction="{}" formnovalidate name="suggestion" '
+                'value="draft:{}:{}">New draft claim</button>',
+                action,
+                s.start,
+                s.end,
+            )
+            if match is not None:
+                buttons += format_html(
+                    ' <button type="submit" class="button" formaction="{}" formnovalidate name="suggestion" '
+                    'value="appearance:{}:{}:{}">Appearance of {}</button> <small>matched {} (score {}): <q>{}</q></small>',
+                    action,
+                    s.start,
+                    s.end,
+                    match.claim_id,
+                    Claim.objects.filter(pk=match.claim_id).values_list("slug", flat=True).first(),
+                    match.matched,
+                    match.score,
+                    match.passage,
+                )
+            rows.append(
+                format_html(
+                    '<li class="suggestion" data-start="{}" data-end="{}"><a href="#suggested-{}">{}</a> '
+                    "<small>score {} · {}</small><br>{}</li>",
+                    s.start,
+                    s.end,
+                    s.start,
+                    s.text,
+                    suggestion.score,
+                    ", ".join(suggestion.fired) or "no feature",
+                    buttons,
+                )
+            )
+        return format_html('<ol class="suggestions" style="max-width: 60em">{}</ol>', mark_safe("".join(rows)))
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -283,7 +400,7 @@ class SourceDocumentAdmin(admin.ModelAdmin):
     def text_with_appearances(self, obj) -> str:
         return format_html(
             '<div class="document-text" style="white-space: pre-wrap; max-width: 60em">{}</div>',
-            highlighted_text(obj, obj.anchored),
+            highlighted_text(obj, obj.anchored, [s for s, _ in obj.suggested]),
         )
 
 

@@ -604,6 +604,24 @@ def appearance_add(
     return appearance
 
 
+def claim_create_from_passage(
+    *, document: SourceDocument, start: int, end: int, kind: str = Claim.Kind.OTHER, by
+) -> Claim:
+    """A draft claim worded as document.text[start:end] and anchored there exactly; its claimant
+    is the document's outlet (an editor words and attributes it properly before submitting)."""
+    require_user(by, "claims.add_claim")
+    require_user(by, "claims.add_appearance")
+    selector = appearance_locate(document=document, quote=document.text[start:end], start=start, end=end)
+    outlet = document.outlet or "Unattributed source"
+    with transaction.atomic():
+        claimant = Entity.objects.filter(name=outlet).order_by("pk").first() or entity_create(
+            name=outlet, kind=Entity.Kind.PUBLICATION, by=by
+        )
+        claim = claim_create(text=" ".join(selector.exact.split()), kind=kind, claimant=claimant, by=by)
+        appearance_add(claim=claim, document=document, quote=selector.exact, start=start, end=end, by=by)
+    return claim
+
+
 def appearance_remove(*, appearance: Appearance, by) -> None:
     """Remove one anchor of a claim (the document text is untouched)."""
     require_user(by, "claims.delete_appearance")
