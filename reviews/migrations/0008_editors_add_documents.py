@@ -30,6 +30,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reviews", "0006_postgres_verdict_summary_search_index")]
+    dependencies = [("reviews", "0007_review_claims_permission")]
 
     operations = [migrations.RunPython(grant, revoke)]
