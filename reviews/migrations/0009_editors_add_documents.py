@@ -30,6 +30,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reviews", "0007_review_claims_permission")]
+    dependencies = [("reviews", "0008_evidence_anchor_check_verdict_validity_recheck")]
 
     operations = [migrations.RunPython(grant, revoke)]

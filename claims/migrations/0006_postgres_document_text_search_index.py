@@ -25,6 +25,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("claims", "0004_change_log")]
+    dependencies = [("claims", "0005_appearance_anchor_check")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
