@@ -25,6 +25,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("claims", "0005_appearance_anchor_check")]
+    dependencies = [("claims", "0006_web_urls_only")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
