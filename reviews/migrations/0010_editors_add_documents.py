@@ -30,6 +30,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reviews", "0008_evidence_anchor_check_verdict_validity_recheck")]
+    dependencies = [("reviews", "0009_editors_view_all_claims")]
 
     operations = [migrations.RunPython(grant, revoke)]
