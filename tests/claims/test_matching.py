@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from claims import matching, services
 from claims.services import system_user
-from tests.factories import AppearanceFactory, ClaimFactory, EntityFactory, UserFactory
+from tests.factories import AppearanceFactory, ClaimFactory, EntityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,8 +15,8 @@ WAGE = "The call center pays the Department of Corrections $7.25 an hour for eac
 
 
 @pytest.fixture
-def staff():
-    return UserFactory(username="matcher", is_staff=True)
+def staff(editor):
+    return editor  # sees every claim (claims.view_all_claims)
 
 
 @pytest.fixture
