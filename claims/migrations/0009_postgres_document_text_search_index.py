@@ -25,6 +25,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("claims", "0007_claim_view_all_claims_permission")]
+    dependencies = [("claims", "0008_claim_view_all_claims_permission")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
