@@ -16,7 +16,7 @@ class VerdictsFeed(Feed):
     feed_type = Atom1Feed
     title = "Claim tracker: verdicts and corrections"
     subtitle = "The newest published verdicts, corrections and retractions."
-    link = "/api/claims/"
+    link = "/claims/"
 
     def items(self) -> QuerySet[Verdict]:
         return (

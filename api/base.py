@@ -61,11 +61,38 @@ class ORJSONRenderer(BaseRenderer):
         return dumps(data)
 
 
+# JSON-LD is pasted into <script type="application/ld+json"> blocks: "</script>" or "<!--" in
+# a claim would end or derail the script, and U+2028/U+2029 end lines in older JavaScript. In
+# orjson's output these characters can only occur inside strings (none is JSON syntax, and a
+# UTF-8 sequence never matches inside another character's bytes), so replacing them byte for
+# byte with their \u escapes yields the same JSON value.
+_SCRIPT_SAFE = (
+    (b"<", b"\\u003c"),
+    (b">", b"\\u003e"),
+    (b"&", b"\\u0026"),
+    ("\u2028".encode(), b"\\u2028"),
+    ("\u2029".encode(), b"\\u2029"),
+)
+
+
+def dumps_jsonld(data: Any) -> bytes:
+    """JSON safe to embed in an HTML <script> element: <, >, &, U+2028 and U+2029 as \\u escapes."""
+    body = dumps(data)
+    for raw, escaped in _SCRIPT_SAFE:
+        body = body.replace(raw, escaped)
+    return body
+
+
 class JSONLDRenderer(ORJSONRenderer):
-    """schema.org JSON-LD (ClaimReview). Clients asking for application/json get it too."""
+    """schema.org JSON-LD (ClaimReview), script-safe. Clients asking for application/json get it too."""
 
     media_type = "application/ld+json"
     format = "jsonld"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if data is None:
+            return b""
+        return dumps_jsonld(data)
 
 
 # --- Errors ----------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from datetime import date, datetime
 
 from django.conf import settings
 
+from claims.models import Claim
+
 CONTEXT = "https://schema.org"
 
 
@@ -81,7 +83,8 @@ def claim_review(claim: dict, *, context: bool = True) -> dict:
     review.update(
         {
             "@type": "ClaimReview",
-            "url": public_url(claim["url"]),
+            # The page hosting the fact-check (Google's guidelines), not the API resource.
+            "url": public_url(Claim.page_path(claim["slug"])),
             "claimReviewed": claim["text"],
             "reviewRating": _rating(verdict["rating"]),
             "reviewBody": verdict["summary"],

@@ -149,7 +149,12 @@ class Claim(models.Model):
         return self.text if len(self.text) <= 80 else self.text[:77] + "..."
 
     def get_absolute_url(self) -> str:
-        return reverse("claim-detail", args=[self.pk])
+        return Claim.page_path(self.slug)
+
+    @staticmethod
+    def page_path(slug: str) -> str:
+        """The path of a claim's public page (public/): the ClaimReview `url`, Atom links, "View on site"."""
+        return reverse("public:claim", args=[slug])
 
     @property
     def first_appearance(self) -> Appearance | None:

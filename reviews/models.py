@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -20,6 +23,23 @@ from reviews.querysets import (
 )
 
 
+# Rating badges are white text on the rating's colour; WCAG AA asks 4.5:1 for normal text.
+MIN_CONTRAST = 4.5
+DEFAULT_RATING_COLOUR = "#5f6368"
+
+
+def contrast_with_white(colour: str) -> float:
+    """The WCAG 2 contrast ratio of white text on `colour` (#rrggbb)."""
+
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+    return 1.05 / (luminance + 0.05)
+
+
 class Rating(models.Model):
     """One step of the rating scale. `value` places it on the truth scale (higher is truer);
     ratings off the scale (e.g. "Unproven") have no value."""
@@ -29,6 +49,13 @@ class Rating(models.Model):
     description = models.CharField(max_length=300, blank=True)
     value = models.PositiveSmallIntegerField(null=True, blank=True, unique=True)
     order = models.PositiveSmallIntegerField(default=0, help_text="Position in pickers, lowest first.")
+    colour = models.CharField(
+        max_length=7,
+        default=DEFAULT_RATING_COLOUR,
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour as #rrggbb.")],
+        help_text="The badge colour on the public site, as #rrggbb. White text is written on it, so it "
+        f"must be dark enough for a contrast of at least {MIN_CONTRAST}:1 (WCAG AA).",
+    )
 
     history = HistoricalRecords()
 
@@ -37,10 +64,20 @@ class Rating(models.Model):
         constraints = [
             # schema.org wants worstRating >= 1.
             models.CheckConstraint(condition=Q(value__isnull=True) | Q(value__gte=1), name="rating_value_at_least_one"),
+            models.CheckConstraint(condition=Q(colour__regex=r"^#[0-9a-fA-F]{6}$"), name="rating_colour_hex"),
         ]
 
     def __str__(self) -> str:
         return self.label
+
+    def clean(self) -> None:
+        if re.fullmatch(r"#[0-9a-fA-F]{6}", self.colour or "") and contrast_with_white(self.colour) < MIN_CONTRAST:
+            raise ValidationError(
+                {
+                    "colour": f"White text on {self.colour} has a contrast of {contrast_with_white(self.colour):.1f}:1; "
+                    f"pick a darker colour (at least {MIN_CONTRAST}:1)."
+                }
+            )
 
 
 class Assignment(models.Model):

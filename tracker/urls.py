@@ -1,4 +1,4 @@
-"""URL map: the admin, the API (api/urls.py), the Atom feed and the API docs."""
+"""URL map: the admin, the API (api/urls.py), the Atom feed, the API docs and the public site (public/urls.py)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -18,6 +18,7 @@ urlpatterns = [
     path("feeds/", include(feed_urlpatterns)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("", include("public.urls")),
 ]
 
 handler404 = "api.base.handler404"

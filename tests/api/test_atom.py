@@ -20,7 +20,7 @@ def test_atom_feed_lists_verdicts_and_corrections_newest_first(client, drive):
     titles = [entry.title for entry in parsed.entries]
     assert titles == [f"Correction: Mostly true: {corrected.text}", f"True: {corrected.text}"]
     assert "Fixed a date." in parsed.entries[0].summary
-    assert parsed.entries[0].link.endswith(f"/api/claims/{corrected.pk}/")
+    assert parsed.entries[0].link.endswith(f"/claims/{corrected.slug}/")
     assert len({entry.id for entry in parsed.entries}) == 2
 
 

@@ -37,7 +37,8 @@ def test_claimreview_of_a_published_verdict(client, drive, settings):
     data = response.json()
     validate_claimreview(data)
     assert data["claimReviewed"] == claim.text
-    assert data["url"] == f"https://factcheck.example.org/api/claims/{claim.pk}/"
+    # The page hosting the fact-check, which a browser can read (public/).
+    assert data["url"] == f"https://factcheck.example.org/claims/{claim.slug}/"
     assert data["author"] == {"@type": "Organization", "name": "Example Desk", "url": "https://factcheck.example.org"}
     assert data["reviewRating"] == {
         "@type": "Rating",
@@ -98,7 +99,7 @@ def test_datafeed_lists_every_published_verdict(client, drive):
     data = response.json()
     jsonschema.Draft202012Validator(DATAFEED).validate(data)
     items = data["dataFeedElement"]
-    assert sorted(item["url"].rsplit("/", 2)[-2] for item in items) == sorted(str(c.pk) for c in published)
+    assert sorted(item["url"].rsplit("/", 2)[-2] for item in items) == sorted(c.slug for c in published)
     for item in items:
         validate_claimreview({"@context": "https://schema.org", **item["item"][0]})
 

@@ -1,0 +1,276 @@
+"""What the public pages show, read from the feed projection (api.feed) plus what only a page needs.
+
+A claim page is the feed's dict of the claim (verdicts, appearances, evidence, confirmed conflicts
+between public claims) with the structured facts in words, the documents its evidence quotes, the
+other side of each conflict and the rating colours: a fixed number of queries per page. The index
+reads one page of claims and their current verdicts. Both read public claims only
+(`Claim.objects.published()`, the one definition of public), whoever asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from api import feed
+from api.filters import ClaimFilter
+from claims.facts import figures
+from claims.models import Claim, Entity, Period, SourceDocument
+from claims.querysets import PUBLIC_STATUSES
+from reviews.models import Rating, Verdict
+
+PAGE_SIZE = 20
+# The index's filters: a subset of the API's ClaimFilter, read by the same FilterSet.
+FILTERS = ("q", "rating", "kind", "claimant", "outlet", "entity")
+
+
+# --- Structured facts in words --------------------------------------------------------------
+
+_PER = {
+    Period.HOUR: "an hour",
+    Period.DAY: "a day",
+    Period.WEEK: "a week",
+    Period.MONTH: "a month",
+    Period.YEAR: "a year",
+    Period.LUMP_SUM: "in all",
+}
+_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£"}
+# Which period a rate is also given in: readers compare pay per hour with pay per month.
+_ALSO_IN = {
+    Period.HOUR: Period.MONTH,
+    Period.DAY: Period.MONTH,
+    Period.WEEK: Period.MONTH,
+    Period.MONTH: Period.HOUR,
+    Period.YEAR: Period.MONTH,
+}
+
+
+def money(amount: Decimal, currency: str, *, rounded: bool = False) -> str:
+    """$7.25, $1,276 (rounded: whole units from 100 up), 20 MXN."""
+    places = Decimal("1") if rounded and amount >= 100 else Decimal("0.01")
+    value = amount.quantize(places, rounding=ROUND_HALF_UP)
+    text = f"{value:,}"
+    if text.endswith(".00"):
+        text = text[:-3]
+    symbol = _SYMBOL.get(currency)
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def wage_in_words(wage) -> str:
+    qualifier = "" if wage.qualifier == "exactly" else f"{wage.get_qualifier_display()} "
+    words = f"{qualifier}{money(wage.amount, wage.currency)} {_PER[wage.period]}"
+    other = _ALSO_IN.get(wage.period)
+    if other:
+        converted = figures.convert(wage.amount, wage.period, other)
+        words += f", about {money(converted.amount, wage.currency, rounded=True)} {_PER[other]} {converted.assumptions}"
+    parties = []
+    if wage.payer:
+        parties.append(f"paid by {wage.payer.name}")
+    if wage.payee:
+        parties.append(f"to {wage.payee.name}")
+    if wage.measure:
+        parties.append(f"({wage.measure})")
+    return "; ".join([words, " ".join(parties)]) if parties else words
+
+
+def _dated(text: str, since=None, until=None) -> str:
+    if since and until:
+        return f"{text}, from {since:%-d %B %Y} to {until:%-d %B %Y}"
+    if since:
+        return f"{text}, since {since:%-d %B %Y}"
+    if until:
+        return f"{text}, until {until:%-d %B %Y}"
+    return text
+
+
+def facts_in_words(claim_id: int) -> list[str]:
+    """The claim's structured facts as sentences a reader understands; one query."""
+    claim = (
+        Claim.objects.select_related(
+            "wage__payer",
+            "wage__payee",
+            "contract__engager",
+            "contract__engaged",
+            "knowledge__actor",
+            "knowledge__subject_claim",
+            "quantity",
+            "event__actor",
+            "event__recipient",
+        )
+        .filter(pk=claim_id)
+        .first()
+    )
+    if claim is None:
+        return []
+    lines = []
+    if (wage := getattr(claim, "wage", None)) is not None:
+        lines.append("Pay: " + wage_in_words(wage))
+    if (contract := getattr(claim, "contract", None)) is not None:
+        status = {"active": "still active", "ended": "ended", "unknown": "status unknown"}[contract.status]
+        text = f"Contract: {contract.engager.name} engaged {contract.engaged.name} as {contract.get_role_display()} ({status})"
+        lines.append(_dated(text, contract.since, contract.until))
+    if (knowledge := getattr(claim, "knowledge", None)) is not None:
+        subject = knowledge.subject_text
+        if not subject and knowledge.subject_claim and knowledge.subject_claim.status in PUBLIC_STATUSES:
+            subject = knowledge.subject_claim.text
+        text = f"Knowledge: {knowledge.actor.name} {knowledge.get_polarity_display()} {subject or 'a matter the desk has not published'}"
+        if knowledge.known_on:
+            text += f", on {knowledge.known_on:%-d %B %Y}"
+        if knowledge.when_event:
+            text += f" ({knowledge.when_event})"
+        lines.append(text)
+    if (quantity := getattr(claim, "quantity", None)) is not None:
+        qualifier = "" if quantity.qualifier == "exactly" else f"{quantity.get_qualifier_display()} "
+        value = f"{quantity.value.normalize():,f}"
+        lines.append(f"Count: {quantity.measure}: {qualifier}{value} {quantity.unit}".rstrip())
+    if (event := getattr(claim, "event", None)) is not None:
+        text = f"Event: {event.actor.name} {event.action}"
+        if event.recipient and event.recipient.name not in event.action:
+            text += f" (with {event.recipient.name})"
+        if event.object:
+            text += f": {event.object}"
+        if event.occurred_on:
+            text += f", on {event.occurred_on:%-d %B %Y}"
+        lines.append(text)
+    return lines
+
+
+# --- A claim's page -------------------------------------------------------------------------
+
+
+def rating_colours() -> dict[str, str]:
+    return dict(Rating.objects.values_list("slug", "colour"))
+
+
+def public_claim_id(slug: str) -> int | None:
+    return Claim.objects.published().filter(slug=slug).values_list("id", flat=True).first()
+
+
+def claim_page(claim_id: int) -> dict:
+    """Everything a claim's page shows (a public claim, by id)."""
+    rows = list(feed.claim_rows(Claim.objects.published().filter(pk=claim_id)))
+    claim = feed.represent_claims(rows, public=True)[0]
+    colours = rating_colours()
+    verdicts = [*claim["earlier_verdicts"][::-1], claim["verdict"]]
+    for verdict in verdicts:
+        verdict["rating"]["colour"] = colours.get(verdict["rating"]["slug"])
+    documents = {
+        doc["id"]: doc
+        for doc in SourceDocument.objects.filter(id__in={e["document"] for e in claim["evidence"] if e["document"]})
+        .values("id", "title", "outlet", "url", "published_on")
+    }
+    # Two reviewers citing the same passage or page are one piece of evidence to a reader.
+    unique = {}
+    for item in claim["evidence"]:
+        unique.setdefault((item["stance"], item["document"], item["start"], item["end"], item["url"]), item)
+    claim["evidence"] = list(unique.values())
+    for item in claim["evidence"]:
+        doc = documents.get(item["document"])
+        if doc is not None:
+            item["source"] = doc
+            item["source_url"] = doc["url"] or reverse("document-detail", args=[doc["id"]])
+    others = {
+        pk: (slug, text)
+        for pk, slug, text in Claim.objects.published()
+        .filter(id__in={c["other_claim"] for c in claim["conflicts"]})
+        .values_list("id", "slug", "text")
+    }
+    for conflict in claim["conflicts"]:
+        slug, text = others.get(conflict["other_claim"], (None, ""))
+        conflict["other_url"] = Claim.page_path(slug) if slug else None
+        conflict["other_text"] = text
+    claim["facts"] = facts_in_words(claim_id)
+    claim["verdicts"] = verdicts
+    claim["corrections"] = [v for v in verdicts if v["kind"] == Verdict.Kind.CORRECTION]
+    claim["retracted"] = claim["status"] == Claim.Status.RETRACTED
+    # What a retraction withdrew: the verdict it replaced (a retraction keeps its rating and summary).
+    claim["withdrawn"] = verdicts[-2] if claim["retracted"] and len(verdicts) > 1 else claim["verdict"]
+    claim["outlets"] = _by_document(claim["appearances"])
+    return claim
+
+
+def _by_document(appearances: list[dict]) -> list[dict]:
+    """Appearances grouped by source document, in document order."""
+    grouped: dict[int, dict] = {}
+    for appearance in appearances:
+        entry = grouped.setdefault(
+            appearance["document"],
+            {
+                "outlet": appearance["outlet"],
+                "title": appearance["title"],
+                "url": appearance["document_url"],
+                "published_on": appearance["published_on"],
+                "quotes": [],
+            },
+        )
+        entry["quotes"].append(appearance["exact"])
+    return list(grouped.values())
+
+
+# --- The index ------------------------------------------------------------------------------
+
+
+@dataclass
+class Index:
+    page: Page
+    claims: list[dict]
+    filters: ClaimFilter
+    choices: dict[str, list[tuple[str, str]]]
+
+
+def index(params: Mapping[str, str], page_number: str | None) -> Index:
+    """One page of public claims, newest verdict first, filtered as the API filters."""
+    data = {name: params[name] for name in FILTERS if params.get(name)}
+    filters = ClaimFilter(data=data, queryset=Claim.objects.published())
+    claims: QuerySet = filters.qs.order_by("-published_at", "-id")
+    page = Paginator(feed.claim_rows(claims), PAGE_SIZE).get_page(page_number)
+    rows = list(page.object_list)
+    current = _current_verdicts([row["id"] for row in rows])
+    colours = {}
+    ratings = list(Rating.objects.values_list("slug", "label", "colour"))
+    for slug, _, colour in ratings:
+        colours[slug] = colour
+    for row in rows:
+        verdict = current.get(row["id"])
+        row["verdict"] = verdict
+        if verdict is not None:
+            verdict["colour"] = colours.get(verdict["rating__slug"])
+        row["url"] = Claim.page_path(row["slug"])
+    return Index(page=page, claims=rows, filters=filters, choices=_choices(ratings))
+
+
+def _current_verdicts(ids: list[int]) -> dict[int, dict]:
+    current: dict[int, dict] = {}
+    rows = (
+        Verdict.objects.filter(claim_id__in=ids)
+        .order_by("claim_id", "version")
+        .values("claim_id", "version", "kind", "rating__slug", "rating__label", "summary", "published_at")
+    )
+    for row in rows:
+        current[row["claim_id"]] = row  # the last version wins
+    return current
+
+
+def _choices(ratings: list[tuple[str, str, str]]) -> dict[str, list[tuple[str, str]]]:
+    public = Claim.objects.published()
+    claimants = Entity.objects.filter(claims_made__in=public).distinct().order_by("name").values_list("slug", "name")
+    entities = Entity.objects.filter(claims_about__in=public).distinct().order_by("name").values_list("slug", "name")
+    outlets = (
+        SourceDocument.objects.filter(appearances__claim__in=public)
+        .exclude(outlet="")
+        .values_list("outlet", flat=True)
+        .distinct()
+        .order_by("outlet")
+    )
+    return {
+        "rating": [(slug, label) for slug, label, _ in ratings],
+        "kind": list(Claim.Kind.choices),
+        "claimant": list(claimants),
+        "outlet": [(outlet, outlet) for outlet in outlets],
+        "entity": list(entities),
+    }

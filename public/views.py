@@ -1,0 +1,68 @@
+"""The readers' pages: thin views over public.pages, conditional and cached like the API.
+
+Each page is rendered once per state of the feed: the ETag and the cache key come from the same
+fingerprint as the API's (api.claims.cached_response), so a 304 costs a query or two, a cached page
+a few more, and any write the page could show makes a fresh one.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
+
+from api import claimreview, feed
+from api.base import dumps_jsonld
+from api.claims import cached_response
+from public import pages
+
+HTML = "text/html; charset=utf-8"
+
+
+def _render(template: str, context: dict, *, path: str) -> tuple[bytes, dict]:
+    context = {"site_name": settings.PUBLISHER_NAME, "canonical": claimreview.public_url(path), **context}
+    return render_to_string(template, context).encode(), {}
+
+
+@require_GET
+def index(request):
+    def build():
+        found = pages.index(request.GET, request.GET.get("page"))
+        context = {"index": found, "selected": found.filters.form.data}
+        return _render("public/index.html", context, path=request.path)
+
+    return cached_response(request, feed.fingerprint(), build, variant="page-index", content_type=HTML)
+
+
+@require_GET
+def claim(request, slug: str):
+    claim_id = pages.public_claim_id(slug)
+    if claim_id is None:
+        raise Http404("No published fact-check at this address.")
+
+    def build():
+        page = pages.claim_page(claim_id)
+        review = claimreview.claim_review(page)
+        context = {
+            "claim": page,
+            # Escaped for a <script> element (<, >, & and U+2028/9 as \u escapes): safe to mark so.
+            "jsonld": mark_safe(dumps_jsonld(review).decode()),  # noqa: S308
+            "description": _description(page),
+        }
+        return _render("public/claim.html", context, path=request.path)
+
+    return cached_response(request, feed.fingerprint(claim_id), build, variant="page-claim", content_type=HTML)
+
+
+def _description(page: dict) -> str:
+    verdict = page["withdrawn"] if page["retracted"] else page["verdict"]
+    prefix = "Retracted. " if page["retracted"] else ""
+    return f"{prefix}{verdict['rating']['label']}: {verdict['summary']}"[:300]
+
+
+@require_GET
+def robots(request):
+    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {claimreview.public_url('/sitemap.xml')}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
