@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run setup install install-dev test check lint format migrations-check browser bench clean
+.PHONY: run setup install install-dev test check lint format migrations-check browser bench clean vendor-axe
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -44,6 +44,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: sudo apt-get install chromium (the browser test will be skipped)"; fi; }
+
+# axe-core for the public site's accessibility test, from the npm registry into tests/vendor/
+# (committed, so tests never reach a CDN; run this to move to another version).
+AXE_VERSION ?= 4.14.1
+vendor-axe:
+	cd $$(mktemp -d) && npm pack --silent axe-core@$(AXE_VERSION) && tar xzf axe-core-$(AXE_VERSION).tgz && \
+	  cp package/axe.min.js $(CURDIR)/tests/vendor/axe.min.js && cp package/LICENSE $(CURDIR)/tests/vendor/axe-core.LICENSE
 
 test: install-dev browser
 	$(PY) -m pytest $(PYTEST_ARGS)

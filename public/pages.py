@@ -161,8 +161,9 @@ def claim_page(claim_id: int) -> dict:
         verdict["rating"]["colour"] = colours.get(verdict["rating"]["slug"])
     documents = {
         doc["id"]: doc
-        for doc in SourceDocument.objects.filter(id__in={e["document"] for e in claim["evidence"] if e["document"]})
-        .values("id", "title", "outlet", "url", "published_on")
+        for doc in SourceDocument.objects.filter(
+            id__in={e["document"] for e in claim["evidence"] if e["document"]}
+        ).values("id", "title", "outlet", "url", "published_on")
     }
     # Two reviewers citing the same passage or page are one piece of evidence to a reader.
     unique = {}

@@ -48,7 +48,7 @@ def claim(request, slug: str):
         context = {
             "claim": page,
             # Escaped for a <script> element (<, >, & and U+2028/9 as \u escapes): safe to mark so.
-            "jsonld": mark_safe(dumps_jsonld(review).decode()),  # noqa: S308
+            "jsonld": mark_safe(dumps_jsonld(review).decode()),
             "description": _description(page),
         }
         return _render("public/claim.html", context, path=request.path)

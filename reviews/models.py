@@ -22,7 +22,6 @@ from reviews.querysets import (
     VerdictQuerySet,
 )
 
-
 # Rating badges are white text on the rating's colour; WCAG AA asks 4.5:1 for normal text.
 MIN_CONTRAST = 4.5
 DEFAULT_RATING_COLOUR = "#5f6368"

@@ -22,25 +22,36 @@ def colour_seeded_scale(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reviews', '0006_postgres_verdict_summary_search_index'),
+        ("reviews", "0006_postgres_verdict_summary_search_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalrating',
-            name='colour',
-            field=models.CharField(default='#5f6368', help_text='The badge colour on the public site, as #rrggbb. White text is written on it, so it must be dark enough for a contrast of at least 4.5:1 (WCAG AA).', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'A colour as #rrggbb.')]),
+            model_name="historicalrating",
+            name="colour",
+            field=models.CharField(
+                default="#5f6368",
+                help_text="The badge colour on the public site, as #rrggbb. White text is written on it, so it must be dark enough for a contrast of at least 4.5:1 (WCAG AA).",
+                max_length=7,
+                validators=[django.core.validators.RegexValidator("^#[0-9a-fA-F]{6}$", "A colour as #rrggbb.")],
+            ),
         ),
         migrations.AddField(
-            model_name='rating',
-            name='colour',
-            field=models.CharField(default='#5f6368', help_text='The badge colour on the public site, as #rrggbb. White text is written on it, so it must be dark enough for a contrast of at least 4.5:1 (WCAG AA).', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'A colour as #rrggbb.')]),
+            model_name="rating",
+            name="colour",
+            field=models.CharField(
+                default="#5f6368",
+                help_text="The badge colour on the public site, as #rrggbb. White text is written on it, so it must be dark enough for a contrast of at least 4.5:1 (WCAG AA).",
+                max_length=7,
+                validators=[django.core.validators.RegexValidator("^#[0-9a-fA-F]{6}$", "A colour as #rrggbb.")],
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rating',
-            constraint=models.CheckConstraint(condition=models.Q(('colour__regex', '^#[0-9a-fA-F]{6}$')), name='rating_colour_hex'),
+            model_name="rating",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("colour__regex", "^#[0-9a-fA-F]{6}$")), name="rating_colour_hex"
+            ),
         ),
         migrations.RunPython(colour_seeded_scale, migrations.RunPython.noop),
     ]

@@ -1,0 +1,233 @@
+"""The public site: claim pages, the index, sitemap and robots.txt, read as a browser would (HTML)."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from claims.models import Claim, SourceDocument, WageFigure
+from reviews.models import Rating
+from tests.factories import EntityFactory
+
+pytestmark = pytest.mark.django_db
+
+JSONLD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+
+
+@pytest.fixture
+def client():
+    return Client()
+
+
+def page(client, claim: Claim, **headers):
+    return client.get(claim.get_absolute_url(), headers=headers)
+
+
+def claimreview_blocks(html: str) -> list[dict]:
+    return [json.loads(block) for block in JSONLD.findall(html)]
+
+
+def test_a_published_claim_has_a_page_with_one_claimreview_block(client, drive, settings):
+    settings.PUBLISHER_URL = "https://factcheck.example.org"
+    claim = drive("published", rating_slug="false")
+
+    response = page(client, claim, accept="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    html = response.content.decode()
+    [review] = claimreview_blocks(html)
+    assert review["@type"] == "ClaimReview"
+    assert review["claimReviewed"] == claim.text
+    assert review["reviewRating"]["alternateName"] == "False"
+    assert review["url"] == f"https://factcheck.example.org/claims/{claim.slug}/"
+    assert f'<link rel="canonical" href="{review["url"]}">' in html
+    assert f'<meta property="og:url" content="{review["url"]}">' in html
+    assert '<meta name="twitter:card" content="summary">' in html
+    assert "The public summary." in html
+    assert "#b3261e" in html  # the seeded colour of "False"
+
+
+def test_the_claimreview_url_serves_the_page_to_a_browser(client, drive, settings):
+    settings.PUBLISHER_URL = "http://testserver"
+    claim = drive("published")
+    review = client.get(f"/api/claims/{claim.pk}/claimreview/").json()
+
+    response = client.get(review["url"].removeprefix("http://testserver"), headers={"accept": "text/html"})
+
+    assert response.status_code == 200
+    assert claim.text in response.content.decode()
+
+
+def test_claim_text_cannot_break_out_of_the_jsonld_block(client, drive):
+    claim = drive("published", text="It said </script><script>alert(1)</script> & more \u2028 here.")
+
+    html = page(client, claim).content.decode()
+
+    assert "<script>alert(1)" not in html
+    [review] = claimreview_blocks(html)
+    assert review["claimReviewed"] == "It said </script><script>alert(1)</script> & more \u2028 here."
+
+
+def test_a_corrected_claim_lists_each_correction_with_its_note_and_date(client, drive):
+    claim = drive("corrected")
+
+    html = page(client, claim).content.decode()
+
+    assert "Corrections" in html
+    assert "Fixed a date." in html
+    assert "Corrected summary." in html
+    [review] = claimreview_blocks(html)
+    assert [c["text"] for c in review["correction"]] == ["Fixed a date."]
+
+
+def test_a_retracted_claim_says_so_and_shows_what_was_retracted_and_why(client, drive):
+    claim = drive("retracted", rating_slug="false")
+
+    html = page(client, claim).content.decode()
+
+    assert "This fact-check was retracted" in html
+    assert "Source withdrawn." in html
+    assert "The public summary." in html  # what was withdrawn
+    assert ">False</span>" in html
+    [review] = claimreview_blocks(html)
+    assert review["creativeWorkStatus"] == "Retracted"
+
+
+@pytest.mark.parametrize("state", ["draft", "in_review", "reviewed"])
+def test_an_unpublished_claim_has_no_public_page(client, drive, state):
+    claim = drive(state)
+    assert page(client, claim).status_code == 404
+
+
+def test_a_page_shows_evidence_appearances_and_the_pay_figure_in_words(client, drive):
+    claim = drive("published", kind="wage")
+    WageFigure.objects.create(claim=claim, amount=Decimal("7.25"), currency="USD", period="hour")
+
+    html = page(client, claim).content.decode()
+
+    assert "$7.25 an hour, about $1,276 a month assuming 8 working hours a day and 22 working days a month" in html
+    assert "Where the claim appeared" in html
+    assert "The Example Times" in html
+    assert html.count("“$7.25 an hour”") >= 2  # quoted as an appearance and as evidence
+
+
+def test_a_page_answers_304_to_its_own_etag_and_changes_when_the_verdict_does(client, drive, editor):
+    from reviews import services
+    from tests.factories import rating
+
+    claim = drive("published")
+    first = page(client, claim)
+    assert page(client, claim, if_none_match=first["ETag"]).status_code == 304
+
+    services.verdict_correct(claim=claim, by=editor, rating=rating("mixed"), summary="Now mixed.", note="Re-read.")
+
+    second = page(client, claim, if_none_match=first["ETag"])
+    assert second.status_code == 200
+    assert "Now mixed." in second.content.decode()
+
+
+def test_claim_page_query_count_is_fixed(client, drive, django_assert_num_queries):
+    claim = drive("corrected")
+    # slug lookup, fingerprint, claim row, entities, appearances, verdicts, evidence, conflicts,
+    # ratings, evidence documents, facts (and the conflicting claims' slugs when there are conflicts)
+    with django_assert_num_queries(11):
+        assert page(client, claim).status_code == 200
+
+
+# --- The index -------------------------------------------------------------------------------
+
+
+def titles(response) -> list[str]:
+    return re.findall(r'<h2><a href="/claims/[^"]+/">([^<]+)</a></h2>', response.content.decode())
+
+
+def test_the_index_lists_public_claims_newest_first_and_marks_retracted_ones(client, drive):
+    older = drive("published", text="Older claim.")
+    newer = drive("retracted", text="Newer claim.")
+    drive("reviewed", text="Unpublished claim.")
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert titles(response) == [newer.text, older.text]
+    assert "Retracted</span>" in response.content.decode()
+    assert titles(client.get("/claims/")) == titles(response)
+
+
+def test_the_index_filters_by_rating_kind_claimant_outlet_entity_and_words(client, drive):
+    speaker = EntityFactory(slug="speaker", name="The Speaker")
+    subject = EntityFactory(slug="subject")
+    a = drive("published", rating_slug="false", text="Wages were low.", kind="wage", claimant=speaker)
+    b = drive("published", rating_slug="true", text="The contract ended.", kind="contract")
+    b.entities.add(subject)
+    SourceDocument.objects.filter(appearances__claim=b).update(outlet="Other Outlet")
+
+    assert titles(client.get("/claims/?rating=false")) == [a.text]
+    assert titles(client.get("/claims/?kind=contract")) == [b.text]
+    assert titles(client.get("/claims/?claimant=speaker")) == [a.text]
+    assert titles(client.get("/claims/?outlet=other outlet")) == [b.text]
+    assert titles(client.get("/claims/?entity=subject")) == [b.text]
+    assert titles(client.get("/claims/?q=wages")) == [a.text]
+
+
+def test_unreadable_filters_are_named_not_a_server_error(client, drive):
+    drive("published")
+    response = client.get("/claims/?kind=nonsense&page=x")
+    assert response.status_code == 200
+    assert "could not be read" in response.content.decode()
+
+
+def test_index_query_count_does_not_grow_with_the_page(client, drive, django_assert_num_queries):
+    for _ in range(3):
+        drive("published")
+    # fingerprint, count, page, verdicts, ratings, claimants, entities, outlets
+    with django_assert_num_queries(8):
+        assert client.get("/claims/").status_code == 200
+
+
+# --- Sitemap, robots, ratings -----------------------------------------------------------------
+
+
+def test_sitemap_lists_public_claim_pages_at_the_publishers_address(client, drive, settings):
+    settings.PUBLISHER_URL = "https://factcheck.example.org"
+    published = drive("published")
+    hidden = drive("reviewed")
+
+    body = client.get("/sitemap.xml").content.decode()
+
+    assert f"<loc>https://factcheck.example.org/claims/{published.slug}/</loc>" in body
+    assert hidden.slug not in body
+
+
+def test_robots_txt_names_the_sitemap_and_keeps_crawlers_out_of_the_admin(client, settings):
+    settings.PUBLISHER_URL = "https://factcheck.example.org"
+    body = client.get("/robots.txt").content.decode()
+    assert "Disallow: /admin/" in body
+    assert "Sitemap: https://factcheck.example.org/sitemap.xml" in body
+
+
+def test_seeded_rating_colours_carry_white_text_readably():
+    from reviews.models import MIN_CONTRAST, contrast_with_white
+
+    for rating in Rating.objects.all():
+        rating.full_clean()
+        assert contrast_with_white(rating.colour) >= MIN_CONTRAST, rating.slug
+
+
+def test_a_rating_colour_too_light_for_white_text_is_refused():
+    rating = Rating.objects.get(slug="true")
+    rating.colour = "#7fd17f"
+    with pytest.raises(ValidationError) as error:
+        rating.full_clean()
+    assert "colour" in error.value.message_dict
+
+
+def test_view_on_site_is_the_public_page(drive):
+    claim = drive("published")
+    assert claim.get_absolute_url() == f"/claims/{claim.slug}/"
