@@ -16,6 +16,7 @@ from claims.models import AnchorCheck, Claim, SourceDocument
 from reviews.querysets import (
     AssignmentQuerySet,
     EvidenceQuerySet,
+    ExternalReviewQuerySet,
     RecheckQuerySet,
     ReviewQuerySet,
     TransitionQuerySet,
@@ -342,3 +343,79 @@ class Recheck(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+def rating_key(text: str) -> str:
+    """How a publisher's rating text is compared: case, spacing and a trailing full stop ignored."""
+    return " ".join(text.casefold().split()).rstrip(".!")
+
+
+class RatingMapping(models.Model):
+    """An editable row of the table from other fact-checkers' rating texts to our scale.
+
+    `publisher` blank applies to every publisher; a row naming the publisher wins over it.
+    """
+
+    publisher = models.CharField(max_length=200, blank=True, help_text="Blank: any publisher.")
+    text = models.CharField(max_length=200, help_text='The rating as the publisher writes it, e.g. "Pants on Fire".')
+    rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="mappings")
+    # Stored keys so the mapping is a plain equality join (see ExternalReviewQuerySet.with_normalised_rating).
+    publisher_key = models.CharField(max_length=200, blank=True, editable=False)
+    text_key = models.CharField(max_length=200, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["text_key", "publisher_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["publisher_key", "text_key"], name="rating_mapping_unique_text"),
+            models.CheckConstraint(condition=~Q(text_key=""), name="rating_mapping_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text} ({self.publisher or 'any publisher'}) → {self.rating}"
+
+    def clean(self) -> None:
+        self.publisher_key = rating_key(self.publisher)
+        self.text_key = rating_key(self.text)
+        if not self.text_key:
+            raise ValidationError({"text": "Give the rating text."})
+
+
+class ExternalReview(models.Model):
+    """Another fact-checker's ClaimReview, imported as context (import_claimreview); one per URL."""
+
+    url = models.URLField(max_length=1000, unique=True, help_text="The fact-check's own page.")
+    publisher = models.CharField(max_length=200, blank=True)
+    publisher_url = models.URLField(max_length=500, blank=True)
+    date_published = models.DateField(null=True, blank=True)
+    claim_reviewed = models.TextField()
+    claimant = models.CharField(max_length=300, blank=True)
+    appearance_url = models.URLField(max_length=1000, blank=True)
+    rating_text = models.CharField(max_length=200, blank=True)
+    rating_value = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    best_rating = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    worst_rating = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    publisher_key = models.CharField(max_length=200, blank=True, editable=False)
+    rating_key = models.CharField(max_length=200, blank=True, editable=False)
+    # The claim of ours the matcher found closest, as a suggestion for the desk (never merged).
+    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="external_reviews")
+    match_score = models.FloatField(null=True, blank=True)
+    raw = models.JSONField(help_text="The record as it was read.")
+    source = models.CharField(max_length=1000, help_text="The file or URL it was imported from.")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ExternalReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date_published", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(claim_reviewed=""), name="external_review_claim_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(rating_text="") | Q(rating_value__isnull=False), name="external_review_has_rating"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publisher or self.url}: {self.rating_text or self.rating_value}"

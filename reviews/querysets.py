@@ -141,3 +141,26 @@ def claims_assigned_to(user, claims: models.QuerySet) -> models.QuerySet:
     from reviews.models import Assignment
 
     return claims.filter(pk__in=Assignment.objects.of(user).values("claim"))
+
+
+class ExternalReviewQuerySet(models.QuerySet):
+    def with_normalised_rating(self) -> ExternalReviewQuerySet:
+        """Each review's rating on our scale through the mapping table (`normalised_rating_id`,
+        `normalised_rating_label`, `normalised_rating_colour`): a row naming the publisher wins
+        over a row for any publisher; null when no row maps the text."""
+        from reviews.models import RatingMapping
+
+        rows = (
+            RatingMapping.objects.filter(text_key=OuterRef("rating_key"))
+            .filter(Q(publisher_key=OuterRef("publisher_key")) | Q(publisher_key=""))
+            .order_by("-publisher_key")
+        )
+        return self.annotate(
+            normalised_rating_id=models.Subquery(rows.values("rating_id")[:1]),
+            normalised_rating_label=models.Subquery(rows.values("rating__label")[:1]),
+            normalised_rating_colour=models.Subquery(rows.values("rating__colour")[:1]),
+        )
+
+    def matched_to(self, claim_id: int) -> ExternalReviewQuerySet:
+        """Reviews the matcher found closest to the claim, best match first."""
+        return self.filter(claim_id=claim_id).order_by("-match_score", "-date_published", "id")
