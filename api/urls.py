@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api import auth, changes, facts, matching, workflow
+from api import auth, changes, external, facts, matching, workflow
 from api import claims as views
 from api.atom import VerdictsFeed
 
@@ -27,6 +27,7 @@ api_urlpatterns = [
     path("claims/<int:pk>/correct/", workflow.CorrectView.as_view(), name="claim-correct"),
     path("claims/<int:pk>/retract/", workflow.RetractView.as_view(), name="claim-retract"),
     path("agreement/", workflow.AgreementView.as_view(), name="agreement"),
+    path("external-reviews/", external.ExternalReviewListView.as_view(), name="external-review-list"),
     # Structured facts.
     path("entities/graph/", facts.EntityGraphView.as_view(), name="entity-graph"),
     path("timeline/", facts.TimelineView.as_view(), name="timeline"),

@@ -21,7 +21,18 @@ from claims.models import Claim, Conflict, SourceDocument
 from claims.querysets import NOT_ASSIGNED
 from reviews import rechecks, services
 from reviews.agreement import agreement_report
-from reviews.models import Assignment, Evidence, Rating, Recheck, Review, Transition, Verdict
+from reviews.external import external_reviews_import, read_sources
+from reviews.models import (
+    Assignment,
+    Evidence,
+    ExternalReview,
+    Rating,
+    RatingMapping,
+    Recheck,
+    Review,
+    Transition,
+    Verdict,
+)
 from reviews.querysets import (
     claim_reviewers_disagree,
     claims_assigned_to,
@@ -133,6 +144,27 @@ class VerdictInline(ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("rating", "published_by").order_by("version")
+
+
+class ExternalReviewInline(ReadOnlyInline):
+    """ "Also checked by": other fact-checkers' reviews the matcher found closest to this claim."""
+
+    model = ExternalReview
+    fields = ["publisher", "rating_text", "on_our_scale", "date_published", "claim_reviewed", "link", "match_score"]
+    readonly_fields = fields
+    verbose_name = "review by another fact-checker"
+    verbose_name_plural = "also checked by (other fact-checkers' ClaimReviews, suggested by the matcher)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_normalised_rating().order_by("-match_score", "-date_published")
+
+    @admin.display(description="on our scale")
+    def on_our_scale(self, obj) -> str:
+        return obj.normalised_rating_label or "— (map it under Rating mappings)"
+
+    @admin.display(description="fact-check")
+    def link(self, obj) -> str:
+        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', obj.url, obj.url)
 
 
 class TransitionInline(ReadOnlyInline):
@@ -312,7 +344,14 @@ class ClaimWorkflowAdminMixin(HistoryAdmin):
     """Mixed into ClaimAdmin: workflow buttons, the review/verdict/transition inlines, queue
     filters and history. Which claims the user sees is ClaimAdmin's (Claim.objects.visible_to)."""
 
-    workflow_inlines = [RecheckInline, ReviewInline, AssignmentInline, VerdictInline, TransitionInline]
+    workflow_inlines = [
+        RecheckInline,
+        ReviewInline,
+        AssignmentInline,
+        VerdictInline,
+        TransitionInline,
+        ExternalReviewInline,
+    ]
 
     def get_inlines(self, request, obj):
         inlines = list(super().get_inlines(request, obj))
@@ -515,7 +554,23 @@ class ReviewAdmin(HistoryAdmin):
             raise PermissionDenied
         initial = {"claim": request.GET.get("claim")} if request.GET.get("claim") else None
         form = ReviewForm(request.POST or None, initial=initial, user=request.user)
-        formset = EvidenceFormSet(request.POST or None, prefix="evidence")
+        chosen = request.POST.get("claim") or request.GET.get("claim") or ""
+        claim = form.fields["claim"].queryset.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        offered = list(ExternalReview.objects.matched_to(claim.pk)[: EvidenceFormSet.extra]) if claim else []
+        # Other fact-checkers' reviews of the claim fill the outside-URL columns; a row counts as
+        # evidence only once the reviewer picks its stance (unchanged rows are left out).
+        formset = EvidenceFormSet(
+            request.POST or None,
+            prefix="evidence",
+            initial=[
+                {
+                    "url": r.url,
+                    "title": f"{r.publisher}: {r.rating_text or r.rating_value}"[:300],
+                    "excerpt": r.claim_reviewed,
+                }
+                for r in offered
+            ],
+        )
         if request.method == "POST" and form.is_valid() and formset.is_valid():
             evidence = [f.to_input() for f in formset.forms if f.has_changed()]
             try:
@@ -538,8 +593,6 @@ class ReviewAdmin(HistoryAdmin):
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:reviews_review_change", args=[review.pk]))
-        chosen = request.POST.get("claim") or request.GET.get("claim") or ""
-        claim = form.fields["claim"].queryset.filter(pk=int(chosen)).first() if chosen.isdigit() else None
         if request.method == "GET" and chosen and claim is None:
             self.message_user(
                 request,
@@ -554,6 +607,7 @@ class ReviewAdmin(HistoryAdmin):
             "form": form,
             "formset": formset,
             "claim": claim,
+            "offered": offered,
             "appearances": claim.appearances.select_related("document") if claim else [],
             "media": self.media + form.media + formset.media,
         }
@@ -728,3 +782,78 @@ class RecheckAdmin(ReadOnlyAdminMixin, HistoryAdmin):
                 return
             done += 1
         self.message_user(request, f"{done} re-check(s) confirmed and closed.", level=messages.SUCCESS)
+
+
+# --- Other fact-checkers' ClaimReviews -------------------------------------------------------
+
+
+class UploadForm(forms.Form):
+    files = forms.FileField(
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"allow_multiple_selected": True}),
+        help_text="JSON, JSON-LD or HTML files holding ClaimReview records.",
+    )
+    urls = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}), help_text="http(s) URLs, one a line."
+    )
+
+
+@admin.register(ExternalReview)
+class ExternalReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Imported only (import_claimreview or Upload); read-only here."""
+
+    list_display = ["publisher", "rating_text", "on_our_scale", "date_published", "claim_reviewed", "claim"]
+    list_filter = ["publisher"]
+    search_fields = ["claim_reviewed", "publisher", "url", "rating_text"]
+    list_select_related = ["claim"]
+    readonly_fields = [f.name for f in ExternalReview._meta.fields]
+    change_list_template = "admin/reviews/externalreview/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_normalised_rating()
+
+    @admin.display(description="on our scale", ordering="normalised_rating_label")
+    def on_our_scale(self, obj) -> str:
+        return obj.normalised_rating_label or "—"
+
+    def has_upload_permission(self, request) -> bool:
+        return request.user.has_perm("reviews.add_externalreview")
+
+    def get_urls(self):
+        return [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="reviews_externalreview_upload"),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request):
+        """Upload files or name URLs: the same import as `manage.py import_claimreview`."""
+        if not self.has_upload_permission(request):
+            raise PermissionDenied
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            sources = [(f.name, f.read(), "") for f in request.FILES.getlist("files")]
+            sources += read_sources([u.strip() for u in form.cleaned_data["urls"].splitlines() if u.strip()])
+            report = external_reviews_import(sources=sources)
+            for where, reason in report.refused:
+                self.message_user(request, f"Skipped {where}: {reason}", messages.WARNING)
+            level = messages.SUCCESS if report.imported or report.updated else messages.INFO
+            self.message_user(request, report.summary(), level)
+            return HttpResponseRedirect(reverse("admin:reviews_externalreview_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Upload other fact-checkers' ClaimReviews",
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/reviews/externalreview/upload.html", context)
+
+
+@admin.register(RatingMapping)
+class RatingMappingAdmin(HistoryAdmin):
+    """The editable table from publishers' rating texts to our scale."""
+
+    list_display = ["text", "publisher", "rating"]
+    list_filter = ["rating"]
+    search_fields = ["text", "publisher"]
+    list_select_related = ["rating"]
+    fields = ["text", "publisher", "rating"]

@@ -146,7 +146,7 @@ def claims_assigned_to(user, claims: models.QuerySet) -> models.QuerySet:
 class ExternalReviewQuerySet(models.QuerySet):
     def with_normalised_rating(self) -> ExternalReviewQuerySet:
         """Each review's rating on our scale through the mapping table (`normalised_rating_id`,
-        `normalised_rating_label`, `normalised_rating_colour`): a row naming the publisher wins
+        `_slug`, `_label`, `_colour`): a row naming the publisher wins
         over a row for any publisher; null when no row maps the text."""
         from reviews.models import RatingMapping
 
@@ -157,6 +157,7 @@ class ExternalReviewQuerySet(models.QuerySet):
         )
         return self.annotate(
             normalised_rating_id=models.Subquery(rows.values("rating_id")[:1]),
+            normalised_rating_slug=models.Subquery(rows.values("rating__slug")[:1]),
             normalised_rating_label=models.Subquery(rows.values("rating__label")[:1]),
             normalised_rating_colour=models.Subquery(rows.values("rating__colour")[:1]),
         )
