@@ -118,6 +118,12 @@ def scenarios(client, *, editor) -> list[Scenario]:
     corrected = Claim.objects.published().filter(verdicts__version=2).order_by("id").first()
     out.append(Scenario("claim detail", f"/api/claims/{corrected.pk}/", group="detail", note="a corrected claim"))
     out.append(Scenario("ClaimReview of one claim", f"/api/claims/{corrected.pk}/claimreview/", group="detail"))
+    # The readers' page of the same claim (public/): HTML with its ClaimReview, cached on the same
+    # fingerprint as the API's representation it is built from.
+    out.append(
+        Scenario("public claim page", corrected.get_absolute_url(), group="detail", note="the corrected claim's page")
+    )
+    out.append(Scenario("public index", "/claims/", group="detail", note="20 claims, filters' choices"))
     out.append(Scenario("ClaimReview DataFeed", "/api/claimreview/feed/", group="other"))
     out.append(Scenario("changes, first page, 100", "/api/changes/?page_size=100", group="changes"))
     out.append(
