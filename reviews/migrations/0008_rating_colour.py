@@ -23,7 +23,7 @@ def colour_seeded_scale(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0006_postgres_verdict_summary_search_index"),
+        ("reviews", "0007_review_claims_permission"),
     ]
 
     operations = [
