@@ -1,4 +1,5 @@
-"""Apps import downward only: api above reviews above claims (STYLE.md, rule 11).
+"""Apps import downward only: api and public above reviews above claims; public reads api, never the
+reverse (STYLE.md, rule 11).
 
 Every import counts, also those inside functions: a lazy import is still a dependency.
 """
@@ -7,9 +8,15 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("claims", "reviews", "api", "webhooks", "tracker")
+PACKAGES = ("claims", "reviews", "api", "public", "webhooks", "tracker")
 # importer package -> packages it must not import
-FORBIDDEN = {"claims": {"reviews", "api"}, "reviews": {"api"}, "webhooks": {"api"}, "tracker": {"api"}}
+FORBIDDEN = {
+    "claims": {"reviews", "api", "public"},
+    "reviews": {"api", "public"},
+    "api": {"public"},
+    "webhooks": {"api", "public"},
+    "tracker": {"api", "public"},
+}
 # The one module outside api/ that mounts it.
 API_IMPORTERS = {"tracker/urls.py"}
 
