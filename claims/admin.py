@@ -23,7 +23,7 @@ from claims.admin_refusal import RefuseHiddenAdminMixin
 from claims.errors import ServiceError
 from claims.facts.admin import CLAIM_FACT_INLINES, EntityGraphInline  # structured facts, conflicts, graph
 from claims.models import Appearance, Claim, Entity, SourceDocument
-from claims.querysets import NOT_ASSIGNED, claim_visibility
+from claims.querysets import NOT_ASSIGNED, PUBLIC_STATUSES, claim_visibility
 
 
 def _adopt(obj, saved) -> None:
@@ -653,6 +653,10 @@ class ClaimAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         # The duplicate check shows only claims this user may see.
         return type(form.__name__, (form,), {"user": request.user})
+
+    def view_on_site(self, obj: Claim) -> str | None:
+        """ "View on site" only where there is a public page: a published or retracted claim."""
+        return obj.get_absolute_url() if obj.status in PUBLIC_STATUSES else None
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

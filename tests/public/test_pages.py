@@ -231,3 +231,14 @@ def test_a_rating_colour_too_light_for_white_text_is_refused():
 def test_view_on_site_is_the_public_page(drive):
     claim = drive("published")
     assert claim.get_absolute_url() == f"/claims/{claim.slug}/"
+
+
+def test_the_admin_offers_view_on_site_only_for_public_claims(client, drive, editor):
+    from django.urls import reverse
+
+    published, draft = drive("published"), drive("reviewed")
+    client.force_login(editor)
+
+    page = client.get(reverse("admin:claims_claim_change", args=[published.pk])).content.decode()
+    assert f'href="/claims/{published.slug}/"' in page and "View on site" in page
+    assert "View on site" not in client.get(reverse("admin:claims_claim_change", args=[draft.pk])).content.decode()
