@@ -99,6 +99,20 @@ def test_a_retracted_claim_says_so_and_shows_what_was_retracted_and_why(client, 
     assert review["creativeWorkStatus"] == "Retracted"
 
 
+def test_a_claim_under_re_check_says_so_on_its_page_and_in_the_index(client, drive, editor):
+    from datetime import date
+
+    from reviews.rechecks import rechecks_open_overdue
+
+    claim = drive("published")
+    assert "Under re-check" not in page(client, claim).content.decode()
+
+    assert rechecks_open_overdue(by=editor, today=date(2100, 1, 1))
+
+    assert "Under re-check" in page(client, claim).content.decode()
+    assert "under re-check" in client.get("/claims/").content.decode()
+
+
 @pytest.mark.parametrize("state", ["draft", "in_review", "reviewed"])
 def test_an_unpublished_claim_has_no_public_page(client, drive, state):
     claim = drive(state)
