@@ -23,7 +23,7 @@ def colour_seeded_scale(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0008_evidence_anchor_check_verdict_validity_recheck"),
+        ("reviews", "0009_editors_view_all_claims"),
     ]
 
     operations = [
