@@ -64,13 +64,19 @@ class ExternalReviewPagination(CursorPagination):
     max_page_size = 200
 
 
+class CanViewExternalReviews(permissions.BasePermission):
+    # The list names the claims each review matched, hidden ones included: editors only, as in the admin.
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm("reviews.view_externalreview")
+
+
 class ExternalReviewListView(ApiView, generics.ListAPIView):
-    """Other fact-checkers' reviews, newest import first, with their rating on our scale (staff only)."""
+    """Other fact-checkers' reviews, newest import first, with their rating on our scale (editors)."""
 
     serializer_class = ExternalReviewSerializer
     filterset_class = ExternalReviewFilter
     pagination_class = ExternalReviewPagination
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [permissions.IsAuthenticated, CanViewExternalReviews]
 
     def get_queryset(self):
         return ExternalReview.objects.with_normalised_rating()

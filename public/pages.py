@@ -154,7 +154,7 @@ def public_claim_id(slug: str) -> int | None:
 def claim_page(claim_id: int) -> dict:
     """Everything a claim's page shows (a public claim, by id)."""
     rows = list(feed.claim_rows(Claim.objects.published().filter(pk=claim_id)))
-    claim = feed.represent_claims(rows, public=True)[0]
+    claim = feed.represent_claims(rows, viewer=None)[0]  # the public view, whoever reads
     colours = rating_colours()
     verdicts = [*claim["earlier_verdicts"][::-1], claim["verdict"]]
     for verdict in verdicts:

@@ -1,4 +1,8 @@
-"""Editors import other fact-checkers' ClaimReviews and keep the rating mapping table; reviewers read them."""
+"""Editors import other fact-checkers' ClaimReviews and keep the rating mapping table; reviewers read the table.
+
+Reviewers do not get the external reviews' list: it names the claims each review was matched to,
+hidden ones included. They meet the reviews of their own claims in the review form.
+"""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
@@ -6,7 +10,7 @@ from django.db import migrations
 GRANTS = {
     "Editors": ["view_externalreview", "add_externalreview"]
     + [f"{a}_ratingmapping" for a in ("view", "add", "change", "delete")],
-    "Reviewers": ["view_externalreview", "view_ratingmapping"],
+    "Reviewers": ["view_ratingmapping"],
 }
 
 

@@ -132,6 +132,8 @@ def test_the_api_lists_them_to_staff_only(drive):
     assert api.get("/api/external-reviews/").status_code in (401, 403)
     api.force_authenticate(make_user("outsider", staff=False))
     assert api.get("/api/external-reviews/").status_code == 403
+    api.force_authenticate(make_user("a-reviewer", "Reviewers"))
+    assert api.get("/api/external-reviews/").status_code == 403
 
     api.force_authenticate(make_user("staffer", "Editors"))
     data = api.get("/api/external-reviews/").json()
@@ -149,6 +151,6 @@ def test_the_api_list_costs_the_same_queries_whatever_the_page_size(drive, djang
     api = APIClient()
     api.force_authenticate(make_user("staffer", "Editors"))
     api.get("/api/external-reviews/")  # warm up the session and permission caches
-    # the user's groups/permissions are not read: IsAdminUser checks is_staff only; one page query
+    # the permission check is cached on the user after the first request; then one page query
     with django_assert_num_queries(1):
         assert len(api.get("/api/external-reviews/?page_size=5").json()["results"]) == 5
