@@ -1,8 +1,10 @@
 """The readers' pages: thin views over public.pages, conditional and cached like the API.
 
-Each page is rendered once per state of the feed: the ETag and the cache key come from the same
-fingerprint as the API's (api.claims.cached_response), so a 304 costs a query or two, a cached page
-a few more, and any write the page could show makes a fresh one.
+Each page is rendered once per position of the change log the public can see: the ETag, the
+cache key and Cache-Control come from the API's own helper on the same clock
+(api.claims.cached_response with api.clock), so a 304 costs a query or two and any public write
+the page could show makes a fresh one. The pages show the public view to everyone, so they read
+the public clock (user None) whoever asks; signed-in readers' copies are private, as in the API.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from api import claimreview, feed
+from api import claimreview, clock
 from api.base import dumps_jsonld
 from api.claims import cached_response
 from public import pages
@@ -33,7 +35,7 @@ def index(request):
         context = {"index": found, "selected": found.filters.form.data}
         return _render("public/index.html", context, path=request.path)
 
-    return cached_response(request, feed.fingerprint(), build, variant="page-index", content_type=HTML)
+    return cached_response(request, clock.for_list(None), build, variant="page-index", content_type=HTML)
 
 
 @require_GET
@@ -53,7 +55,7 @@ def claim(request, slug: str):
         }
         return _render("public/claim.html", context, path=request.path)
 
-    return cached_response(request, feed.fingerprint(claim_id), build, variant="page-claim", content_type=HTML)
+    return cached_response(request, clock.for_claim(claim_id, None), build, variant="page-claim", content_type=HTML)
 
 
 def _description(page: dict) -> str:

@@ -148,7 +148,7 @@ def test_a_page_answers_304_to_its_own_etag_and_changes_when_the_verdict_does(cl
 
 def test_claim_page_query_count_is_fixed(client, drive, django_assert_num_queries):
     claim = drive("corrected")
-    # slug lookup, fingerprint, claim row, entities, appearances, verdicts, evidence, conflicts,
+    # slug lookup, change clock, claim row, entities, appearances, verdicts, evidence, conflicts,
     # ratings, evidence documents, facts (and the conflicting claims' slugs when there are conflicts)
     with django_assert_num_queries(11):
         assert page(client, claim).status_code == 200
@@ -200,7 +200,7 @@ def test_unreadable_filters_are_named_not_a_server_error(client, drive):
 def test_index_query_count_does_not_grow_with_the_page(client, drive, django_assert_num_queries):
     for _ in range(3):
         drive("published")
-    # fingerprint, count, page, verdicts, ratings, claimants, entities, outlets
+    # change clock, count, page, verdicts, ratings, claimants, entities, outlets
     with django_assert_num_queries(8):
         assert client.get("/claims/").status_code == 200
 
