@@ -14,11 +14,7 @@ What cannot be understood is refused with its reason, never guessed: a record wi
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import re
-import socket
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,7 +28,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from claims.models import Claim
+from claims import fetch as claims_fetch
+from claims import matching
 from reviews.models import ExternalReview, rating_key
 
 # --- Finding the records ----------------------------------------------------------------------
@@ -245,62 +242,26 @@ def parse(record: dict) -> Parsed:
     )
 
 
-# --- Fetching ---------------------------------------------------------------------------------
-# FALLBACK until intake's safe fetcher (claims/fetch.py) lands: this is the one call site to swap.
-# The same settings: http(s) only, every resolved address public unless FETCH_ALLOW_PRIVATE,
-# FETCH_TIMEOUT_SECONDS, at most FETCH_MAX_BYTES; redirects are refused rather than re-checked.
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+# --- Fetching and matching: the desk's own pieces (claims/fetch.py, claims/matching.py) ---------
 
 
 def fetch(url: str) -> bytes:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Unreadable("only http(s) URLs are fetched")
-    if not settings.FETCH_ALLOW_PRIVATE:
-        try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-        except socket.gaierror:
-            raise Unreadable(f"cannot resolve {parts.hostname}") from None
-        for info in infos:
-            if not ipaddress.ip_address(info[4][0].split("%")[0]).is_global:
-                raise Unreadable(f"{parts.hostname} is a private or reserved address")
-    opener = urllib.request.build_opener(_NoRedirects)
-    request = urllib.request.Request(url, headers={"User-Agent": "claim-tracker/1.0 (ClaimReview import)"})
+    """The page at `url` through the desk's safe fetcher (http(s) only, public addresses unless
+    FETCH_ALLOW_PRIVATE, FETCH_TIMEOUT_SECONDS, FETCH_MAX_BYTES, every redirect checked)."""
     try:
-        with opener.open(request, timeout=settings.FETCH_TIMEOUT_SECONDS) as response:
-            body = response.read(settings.FETCH_MAX_BYTES + 1)
-    except OSError as exc:  # URLError, HTTPError and timeouts are all OSErrors
-        raise Unreadable(f"fetching failed: {exc}") from None
-    if len(body) > settings.FETCH_MAX_BYTES:
-        raise Unreadable(f"larger than {settings.FETCH_MAX_BYTES} bytes")
-    return body
+        return claims_fetch.fetch(url).body
+    except claims_fetch.FetchRefused as exc:
+        raise Unreadable(exc.message) from None
 
 
-# --- Matching ---------------------------------------------------------------------------------
-# FALLBACK until intake's matcher (claims/matching.py, match_claims) lands: shared-word overlap
-# between the claim reviewed and our claims' texts. The one call site is `_match` below.
+def _match(text: str) -> tuple[int | None, float | None]:
+    """Our closest claim to a reviewed claim, by the claim matcher, at or above its suggest threshold.
 
-_WORD = re.compile(r"[^\W_]{3,}")
-MATCH_THRESHOLD = 0.3
-
-
-def _words(text: str) -> set[str]:
-    return {w.casefold() for w in _WORD.findall(text)}
-
-
-def _match(text: str, claims: list[tuple[int, set[str]]]) -> tuple[int | None, float | None]:
-    words = _words(text)
-    best, score = None, 0.0
-    for claim_id, claim_words in claims:
-        union = words | claim_words
-        overlap = len(words & claim_words) / len(union) if union else 0.0
-        if overlap > score:
-            best, score = claim_id, overlap
-    return (best, round(score, 3)) if score >= MATCH_THRESHOLD else (None, None)
+    Any claim may be the match (the import has no reader); the matched claim is shown only where
+    the reader may see it (the claim's own admin page, the review form, the editors' list).
+    """
+    found = matching.current_index().query(text, k=1, min_score=settings.MATCH_SUGGEST_THRESHOLD)
+    return (found[0].claim_id, found[0].score) if found else (None, None)
 
 
 # --- The import -------------------------------------------------------------------------------
@@ -394,7 +355,6 @@ def external_reviews_import(*, sources: list[tuple[str, bytes | None, str]]) -> 
             candidates[candidate.url] = candidate
     if not candidates:
         return report
-    claims = [(pk, _words(text)) for pk, text in Claim.objects.values_list("id", "text")]
     compared = [*_FIELDS, "publisher_key", "rating_key"]
     with transaction.atomic():
         existing = {e.url: e for e in ExternalReview.objects.select_for_update().filter(url__in=list(candidates))}
@@ -403,7 +363,7 @@ def external_reviews_import(*, sources: list[tuple[str, bytes | None, str]]) -> 
             if current is not None and all(getattr(current, k) == getattr(candidate, k) for k in compared):
                 report.unchanged += 1
                 continue
-            candidate.claim_id, candidate.match_score = _match(candidate.claim_reviewed, claims)
+            candidate.claim_id, candidate.match_score = _match(candidate.claim_reviewed)
             if current is not None:
                 candidate.pk, candidate.imported_at = current.pk, current.imported_at
                 report.updated += 1

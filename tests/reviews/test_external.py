@@ -150,7 +150,7 @@ def test_the_mapping_table_is_editable_and_a_publishers_own_row_wins():
     assert review("https://politi.example.com/statements/2").normalised_rating_label == "True"
 
 
-def test_an_external_review_is_matched_to_our_closest_claim():
+def test_an_external_review_is_matched_to_our_closest_claim(settings):
     ours = ClaimFactory(text="The campaign did not know about the prison call centers, a spokesperson said.")
     ClaimFactory(text="Something else entirely about weather.")
 
@@ -158,22 +158,24 @@ def test_an_external_review_is_matched_to_our_closest_claim():
 
     matched = ExternalReview.objects.get(url="https://politi.example.com/statements/1")
     assert matched.claim == ours
-    assert matched.match_score >= external.MATCH_THRESHOLD
+    assert matched.match_score >= settings.MATCH_SUGGEST_THRESHOLD
     assert ExternalReview.objects.get(url="https://politi.example.com/statements/2").claim is None
 
 
 @pytest.mark.parametrize(
     "url, reason",
     [
-        ("ftp://example.org/x.json", "only http(s) URLs are fetched"),
-        ("http://127.0.0.1:9/feed.json", "127.0.0.1 is a private or reserved address"),
-        ("http://10.1.2.3/feed.json", "10.1.2.3 is a private or reserved address"),
+        ("ftp://example.org/x.json", "only http and https URLs can be fetched"),
+        ("http://127.0.0.1:9/feed.json", "a private or local address"),
+        ("http://10.1.2.3/feed.json", "a private or local address"),
     ],
 )
 def test_urls_are_fetched_only_from_public_http_addresses(url, reason, settings):
     settings.FETCH_ALLOW_PRIVATE = False
     [(_, content, error)] = external.read_sources([url])
-    assert (content, error) == (None, reason)
+    # The desk's fetcher (claims/fetch.py) refuses; its reason is the record's.
+    assert content is None
+    assert reason in error
 
 
 def test_a_url_is_fetched_and_imported(monkeypatch, capsys):

@@ -68,7 +68,7 @@ def seed(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("claims", "0004_change_log"),
-        ("reviews", "0010_rating_colour"),
+        ("reviews", "0011_rating_colour"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -42,6 +42,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reviews", "0011_external_reviews")]
+    dependencies = [("reviews", "0012_external_reviews")]
 
     operations = [migrations.RunPython(grant, revoke)]

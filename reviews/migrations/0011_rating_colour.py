@@ -23,7 +23,7 @@ def colour_seeded_scale(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0009_editors_view_all_claims"),
+        ("reviews", "0010_editors_add_documents"),
     ]
 
     operations = [
