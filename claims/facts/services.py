@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from claims import changelog
@@ -39,7 +39,22 @@ FACT_MODELS = {
 }
 
 
+# Conflict detection writes rows that reference *other* claims (their foreign keys take a share
+# lock on those claims' rows). Two fact writes on claims that conflict with each other would
+# each hold their own claim and wait for the other's: a deadlock. Every write that runs
+# detection first takes this transaction-level advisory lock (PostgreSQL; SQLite already has one
+# writer at a time), before any row lock, so such writes run one after the other.
+_DETECTION_LOCK = 0x6661637473  # "facts"
+
+
+def _serialize_detection() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_DETECTION_LOCK])
+
+
 def _lock_claim(claim: Claim) -> Claim:
+    _serialize_detection()
     # Lock the claim so two editors structuring it at once cannot both create its fact,
     # and detection for the claim sees one settled version of its facts.
     return Claim.objects.select_for_update().get(pk=claim.pk)
@@ -242,6 +257,7 @@ def detect_for_claim(*, claim: Claim, by) -> list[Conflict]:
     """Re-run conflict detection for one claim against every other claim; returns its current conflicts."""
     require_user(by, "claims.change_conflict")
     with transaction.atomic():
+        _serialize_detection()
         return conflicts.detect_for_claim(claim=claim, by=by)
 
 
@@ -293,4 +309,5 @@ def detect_all(*, by) -> dict[str, int]:
     """Re-run detection over every claim: counts of conflicts created, updated, kept and removed."""
     require_user(by, "claims.change_conflict")
     with transaction.atomic():
+        _serialize_detection()
         return conflicts.detect_all(by=by)
