@@ -31,7 +31,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, quote_etag
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
-from rest_framework.pagination import BasePagination
+from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.renderers import BaseRenderer
@@ -397,6 +397,21 @@ class StrictSerializerMixin:
 
 # --- Cursor pagination -----------------------------------------------------------------
 
+INVALID_CURSOR = "Not a cursor from this list: follow the `next` or `previous` link of a page."
+
+
+class IdCursorPagination(CursorPagination):
+    """DRF's cursor pagination, but a cursor that cannot be read is bad input (400 naming `cursor`),
+    the same answer as the feed's, rather than DRF's 404."""
+
+    page_size_query_param = "page_size"
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError({"cursor": [INVALID_CURSOR]}) from None
+
 
 class FeedCursorPagination(BasePagination):
     """Cursor pagination on a unique, indexed ordering: (published_at, id) or (verdict_updated_at, id).
@@ -452,7 +467,7 @@ class FeedCursorPagination(BasePagination):
                 raise ValueError
             at = checked_datetime(at)
         except (ValueError, TypeError, KeyError, UnicodeEncodeError, binascii.Error, orjson.JSONDecodeError):
-            raise exceptions.NotFound("Invalid cursor.") from None
+            raise exceptions.ValidationError({"cursor": [INVALID_CURSOR]}) from None
         return at, pk, reverse
 
     def encode_cursor(self, row: dict, reverse: bool) -> str:

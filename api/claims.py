@@ -18,11 +18,11 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, serializers
-from rest_framework.pagination import CursorPagination
 
 from api import claimreview, clock, feed
 from api.base import (
     FeedCursorPagination,
+    IdCursorPagination,
     JSONLDRenderer,
     ORJSONRenderer,
     PreconditionFailed,
@@ -419,7 +419,7 @@ class ClaimReviewFeedView(ApiView, generics.ListAPIView):
         )
 
 
-class DocumentPagination(CursorPagination):
+class DocumentPagination(IdCursorPagination):
     ordering = "id"
     page_size = 20
     page_size_query_param = "page_size"

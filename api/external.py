@@ -5,9 +5,8 @@ from __future__ import annotations
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
-from rest_framework.pagination import CursorPagination
 
-from api.base import error_responses
+from api.base import IdCursorPagination, error_responses
 from api.claims import ApiView
 from api.filters import IdFilter
 from reviews.models import ExternalReview
@@ -57,7 +56,7 @@ class ExternalReviewFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class ExternalReviewPagination(CursorPagination):
+class ExternalReviewPagination(IdCursorPagination):
     ordering = "-id"
     page_size = 50
     page_size_query_param = "page_size"
