@@ -225,10 +225,10 @@ def test_bad_paging_parameters_are_400_naming_the_field(client, params, field):
     assert field in response.json()["fields"]
 
 
-def test_a_garbled_cursor_is_404(client):
+def test_a_garbled_cursor_is_a_400_naming_the_cursor(client):
     response = client.get("/api/claims/", {"cursor": "not-a-cursor"})
-    assert response.status_code == 404
-    assert response.json()["type"] == "not_found"
+    assert response.status_code == 400
+    assert "cursor" in response.json()["fields"]
 
 
 def test_documents_list_and_detail(client):
