@@ -61,21 +61,23 @@ def _checked_address(host: str, port: int) -> tuple:
         raise _refuse("fetch_dns", f"{host}: the name does not resolve ({exc.strerror})") from exc
     if not settings.FETCH_ALLOW_PRIVATE:
         for *_, sockaddr in infos:
-            address = ipaddress.ip_address(sockaddr[0].split("%")[0])
-            if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-                address = address.ipv4_mapped
-            if not _is_public(address):
+            if not is_public_address(sockaddr[0]):
                 raise _refuse(
                     "fetch_private_address",
-                    f"{host} resolves to {address}, a private or local address; the tracker fetches public sites only",
+                    f"{host} resolves to {sockaddr[0]}, a private or local address; the tracker fetches public sites only",
                 )
     family, _, _, _, sockaddr = infos[0]
     return family, sockaddr
 
 
-def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    # is_global is False for private, loopback, link-local, shared (CGNAT), reserved and
-    # documentation ranges; multicast is global but never a web server.
+def is_public_address(text: str) -> bool:
+    """Whether the tracker may connect to this IP address: the one rule for fetching documents
+    and sending webhooks. is_global is False for private, loopback, link-local, shared (CGNAT),
+    reserved and documentation ranges; multicast is global but never a web server; an IPv4
+    address mapped into IPv6 is judged as the IPv4 address it is. ValueError if not an address."""
+    address = ipaddress.ip_address(text.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
     return address.is_global and not address.is_multicast
 
 

@@ -8,16 +8,13 @@ name is resolved and checked again before each send.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-
-def _is_public(address: str) -> bool:
-    return ipaddress.ip_address(address.split("%", 1)[0]).is_global
+from claims.fetch import is_public_address
 
 
 def refusal(url: str, *, resolve: bool) -> str:
@@ -30,7 +27,7 @@ def refusal(url: str, *, resolve: bool) -> str:
     if host == "localhost" or host.endswith(".localhost"):
         return f"{host} is a loopback address"
     try:
-        if not _is_public(host):
+        if not is_public_address(host):
             return f"{host} is a private, loopback or reserved address"
         return ""
     except ValueError:
@@ -42,7 +39,7 @@ def refusal(url: str, *, resolve: bool) -> str:
     except OSError as exc:
         return f"cannot resolve {host}: {exc}"
     for *_, sockaddr in infos:
-        if not _is_public(sockaddr[0]):
+        if not is_public_address(sockaddr[0]):
             return f"{host} resolves to {sockaddr[0]}, a private, loopback or reserved address"
     return ""
 

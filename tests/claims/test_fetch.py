@@ -1,7 +1,5 @@
 """Fetching articles by URL: the limits (scheme, private addresses, timeout, size) and extraction."""
 
-import ipaddress
-
 import pytest
 
 from claims import fetch
@@ -66,7 +64,7 @@ def test_a_redirect_to_a_private_address_is_refused(pages, monkeypatch):
     base, routes = pages
     port = base.rsplit(":", 1)[1]
     # Treat the test server's own address as public, and another loopback address as what it is.
-    monkeypatch.setattr(fetch, "_is_public", lambda address: address == ipaddress.ip_address("127.0.0.1"))
+    monkeypatch.setattr(fetch, "is_public_address", lambda address: address == "127.0.0.1")
     routes["/hop"] = (302, {"Location": f"http://127.0.0.2:{port}/pages/daily-ledger-call-center.html"}, b"")
     with pytest.raises(fetch.FetchRefused) as excinfo:
         fetch.fetch(f"{base}/hop")
@@ -109,3 +107,32 @@ def test_an_error_status_is_refused(pages, allow_private):
     base, _ = pages
     with pytest.raises(fetch.FetchRefused, match="answered 404"):
         fetch.fetch(f"{base}/missing")
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.215.14", True),
+        ("2606:4700::6810:84e5", True),
+        ("127.0.0.1", False),
+        ("10.0.0.8", False),
+        ("169.254.169.254", False),  # cloud metadata
+        ("100.64.0.1", False),  # shared address space (CGNAT)
+        ("224.0.0.1", False),  # multicast
+        ("::1", False),
+        ("fe80::1%eth0", False),  # link-local with a scope id
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
+        ("::ffff:10.1.2.3", False),
+    ],
+)
+def test_one_rule_says_which_addresses_the_tracker_may_connect_to(address, public):
+    assert fetch.is_public_address(address) is public
+
+
+def test_webhooks_refuse_what_the_fetcher_refuses(settings):
+    from webhooks.addresses import refusal
+
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = False
+    assert refusal("http://[::ffff:127.0.0.1]/hook", resolve=False)
+    assert refusal("http://224.0.0.1/hook", resolve=False)
+    assert refusal("http://93.184.215.14/hook", resolve=False) == ""
