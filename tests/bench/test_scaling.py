@@ -7,7 +7,6 @@ import sys
 
 import orjson
 import pytest
-import redis
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,9 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from claims.models import Claim
 from reviews import services
 from reviews.models import Rating, Verdict
+from tests.redis_helpers import clear_own_keys, own_keys, redis_caches
 from tracker.routers import ReplicaRouter
-
-REDIS_LOCATION = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
@@ -82,14 +80,11 @@ def _redis_reachable() -> bool:
 def redis_cache(settings):
     if not _redis_reachable():
         pytest.skip("no Redis server at 127.0.0.1:6379")
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_LOCATION}
-    }
+    settings.CACHES = caches = redis_caches()
     from django.core.cache import cache
 
-    cache.clear()
     yield cache
-    cache.clear()
+    clear_own_keys(caches)
 
 
 def _get(client, path: str, **headers):
@@ -110,7 +105,7 @@ def test_feed_is_cached_in_redis_and_publishing_invalidates_it_at_once(db, clien
     assert _ids(cold) == _ids(warm) == [first.pk]
     # The second request was answered from Redis: only the change-detection query ran.
     assert warm_queries < cold_queries
-    assert redis.Redis.from_url(REDIS_LOCATION).dbsize() > 0
+    assert own_keys(settings.CACHES)
 
     second = publish()
     after, _ = _get(client, "/api/claims/")

@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.factories import AppearanceFactory
+from tests.redis_helpers import redis_caches
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +34,7 @@ def redis_down(settings):
 
 @pytest.fixture
 def redis_up(settings):
-    settings.CACHES = {
-        "default": {"BACKEND": "tracker.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:6379/5"}
-    }
+    settings.CACHES = redis_caches("tracker.cache.ResilientRedisCache")
     if not cache.ping():
         pytest.skip("no Redis at 127.0.0.1:6379")
     yield

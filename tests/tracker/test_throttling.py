@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import RequestFactory
 from rest_framework.request import Request
 
+from tests.redis_helpers import redis_caches
 from tracker.throttling import AnonRateThrottle
 
 
@@ -40,10 +41,7 @@ def test_concurrent_requests_never_pass_the_limit_in_process_memory():
 
 @pytest.mark.redis
 def test_concurrent_requests_never_pass_the_limit_with_redis(settings):
-    settings.CACHES = {
-        "default": {"BACKEND": "tracker.cache.ResilientRedisCache", "LOCATION": "redis://127.0.0.1:6379/5"}
-    }
+    settings.CACHES = redis_caches("tracker.cache.ResilientRedisCache")
     if not cache.ping():
         pytest.skip("no Redis at 127.0.0.1:6379")
-    cache.clear()  # database 5 is this suite's own
     assert allowed_concurrently(60) == 20
