@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run setup install install-dev test check lint format migrations-check browser bench clean vendor-axe
+.PHONY: run serve setup install install-dev test check lint format migrations-check browser bench clean vendor-axe
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -38,6 +38,10 @@ run: setup
 	@$(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production: check --deploy, collectstatic, migrate, then gunicorn (bin/start; README "Production settings").
+serve: install
+	bin/start
 
 # Debian's Chromium for the end-to-end browser test (Playwright drives it; it downloads nothing).
 browser:
