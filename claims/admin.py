@@ -96,8 +96,7 @@ def highlighted_text(
         elif proposing:
             pieces.append(
                 format_html(
-                    '<mark class="suggested" id="suggested-{}" title="suggested claim, score {}" '
-                    'style="background: #fde68a">{}</mark>',
+                    '<mark class="suggested" id="suggested-{}" title="suggested claim, score {}">{}</mark>',
                     proposing[0].sentence.start,
                     proposing[0].score,
                     text[start:end],
@@ -305,7 +304,7 @@ class SourceDocumentAdmin(admin.ModelAdmin):
                     buttons,
                 )
             )
-        return format_html('<ol class="suggestions" style="max-width: 60em">{}</ol>', mark_safe("".join(rows)))
+        return format_html('<ol class="suggestions">{}</ol>', mark_safe("".join(rows)))
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -399,7 +398,7 @@ class SourceDocumentAdmin(admin.ModelAdmin):
     @admin.display(description="text")
     def text_with_appearances(self, obj) -> str:
         return format_html(
-            '<div class="document-text" style="white-space: pre-wrap; max-width: 60em">{}</div>',
+            '<div class="document-text">{}</div>',
             highlighted_text(obj, obj.anchored, [s for s, _ in obj.suggested]),
         )
 

@@ -2,13 +2,14 @@
 
 A claim page is the feed's dict of the claim (verdicts, appearances, evidence, confirmed conflicts
 between public claims) with the structured facts in words, the documents its evidence quotes, the
-other side of each conflict and the rating colours: a fixed number of queries per page. The index
-reads one page of claims and their current verdicts. Both read public claims only
+other side of each conflict: a fixed number of queries per page. The index reads one page of
+claims and their current verdicts. The rating colours are one stylesheet (`rating_badge_css`). Both read public claims only
 (`Claim.objects.published()`, the one definition of public), whoever asks.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -39,6 +40,9 @@ _PER = {
     Period.YEAR: "a year",
     Period.LUMP_SUM: "in all",
 }
+SAFE_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+SAFE_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
 _SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£"}
 # Which period a rate is also given in: readers compare pay per hour with pay per month.
 _ALSO_IN = {
@@ -143,8 +147,16 @@ def facts_in_words(claim_id: int) -> list[str]:
 # --- A claim's page -------------------------------------------------------------------------
 
 
-def rating_colours() -> dict[str, str]:
-    return dict(Rating.objects.values_list("slug", "colour"))
+def rating_badge_css() -> str:
+    """The badge colour of every rating, as CSS rules (`.badge.rating-<slug>`): the pages carry
+    no inline style, for the Content-Security-Policy."""
+    rules = [
+        f".badge.rating-{slug}{{background-color:{colour}}}"
+        for slug, colour in Rating.objects.order_by("slug").values_list("slug", "colour")
+        # Both are validated (slug, #rrggbb); checked again because they are written into CSS.
+        if SAFE_SLUG.fullmatch(slug) and SAFE_COLOUR.fullmatch(colour)
+    ]
+    return "\n".join(rules) + "\n"
 
 
 def public_claim_id(slug: str) -> int | None:
@@ -155,10 +167,6 @@ def claim_page(claim_id: int) -> dict:
     """Everything a claim's page shows (a public claim, by id)."""
     rows = list(feed.claim_rows(Claim.objects.published().filter(pk=claim_id)))
     claim = feed.represent_claims(rows, viewer=None)[0]  # the public view, whoever reads
-    colours = rating_colours()
-    verdicts = [*claim["earlier_verdicts"][::-1], claim["verdict"]]
-    for verdict in verdicts:
-        verdict["rating"]["colour"] = colours.get(verdict["rating"]["slug"])
     documents = {
         doc["id"]: doc
         for doc in SourceDocument.objects.filter(
@@ -186,6 +194,7 @@ def claim_page(claim_id: int) -> dict:
         conflict["other_url"] = Claim.page_path(slug) if slug else None
         conflict["other_text"] = text
     claim["facts"] = facts_in_words(claim_id)
+    verdicts = [*claim["earlier_verdicts"][::-1], claim["verdict"]]
     claim["verdicts"] = verdicts
     claim["corrections"] = [v for v in verdicts if v["kind"] == Verdict.Kind.CORRECTION]
     claim["retracted"] = claim["status"] == Claim.Status.RETRACTED
@@ -232,15 +241,9 @@ def index(params: Mapping[str, str], page_number: str | None) -> Index:
     page = Paginator(feed.claim_rows(claims), PAGE_SIZE).get_page(page_number)
     rows = list(page.object_list)
     current = _current_verdicts([row["id"] for row in rows])
-    colours = {}
-    ratings = list(Rating.objects.values_list("slug", "label", "colour"))
-    for slug, _, colour in ratings:
-        colours[slug] = colour
+    ratings = list(Rating.objects.values_list("slug", "label"))
     for row in rows:
-        verdict = current.get(row["id"])
-        row["verdict"] = verdict
-        if verdict is not None:
-            verdict["colour"] = colours.get(verdict["rating__slug"])
+        row["verdict"] = current.get(row["id"])
         row["url"] = Claim.page_path(row["slug"])
     return Index(page=page, claims=rows, filters=filters, choices=_choices(ratings))
 
@@ -257,7 +260,7 @@ def _current_verdicts(ids: list[int]) -> dict[int, dict]:
     return current
 
 
-def _choices(ratings: list[tuple[str, str, str]]) -> dict[str, list[tuple[str, str]]]:
+def _choices(ratings: list[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
     public = Claim.objects.published()
     claimants = Entity.objects.filter(claims_made__in=public).distinct().order_by("name").values_list("slug", "name")
     entities = Entity.objects.filter(claims_about__in=public).distinct().order_by("name").values_list("slug", "name")
@@ -269,7 +272,7 @@ def _choices(ratings: list[tuple[str, str, str]]) -> dict[str, list[tuple[str, s
         .order_by("outlet")
     )
     return {
-        "rating": [(slug, label) for slug, label, _ in ratings],
+        "rating": ratings,
         "kind": list(Claim.Kind.choices),
         "claimant": list(claimants),
         "outlet": [(outlet, outlet) for outlet in outlets],

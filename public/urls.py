@@ -13,5 +13,6 @@ urlpatterns = [
     path("claims/", views.index, name="index"),
     path("claims/<slug:slug>/", views.claim, name="claim"),
     path("sitemap.xml", sitemap, {"sitemaps": {"claims": ClaimSitemap}}, name="sitemap"),
+    path("ratings.css", views.ratings_css, name="ratings-css"),
     path("robots.txt", views.robots, name="robots"),
 ]

@@ -9,9 +9,12 @@ the public clock (user None) whoever asks; signed-in readers' copies are private
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
@@ -62,6 +65,20 @@ def _description(page: dict) -> str:
     verdict = page["withdrawn"] if page["retracted"] else page["verdict"]
     prefix = "Retracted. " if page["retracted"] else ""
     return f"{prefix}{verdict['rating']['label']}: {verdict['summary']}"[:300]
+
+
+@require_GET
+def ratings_css(request):
+    """The rating badges' colours, a stylesheet read from the rating scale (a page's inline style
+    would need the CSP's 'unsafe-inline'). Conditional on its content; browsers recheck it soon."""
+    css = pages.rating_badge_css().encode()
+    etag = f'"{hashlib.sha256(css).hexdigest()[:32]}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=settings.API_MAX_AGE)
+    return response
 
 
 @require_GET

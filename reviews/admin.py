@@ -181,11 +181,11 @@ def _side_by_side(recheck: Recheck) -> str:
     """The old and the new text of a re-check's anchor, the quote in bold within its context."""
     if recheck.reason == Recheck.Reason.OVERDUE:
         return recheck.detail
-    cell = '<td style="vertical-align:top;width:50%">{}<strong>{}</strong>{}</td>'
+    cell = '<td class="recheck-side">{}<strong>{}</strong>{}</td>'
     new = (
         format_html(cell, recheck.new_prefix, recheck.new_exact, recheck.new_suffix)
         if recheck.new_exact
-        else format_html('<td style="vertical-align:top"><em>{}</em></td>', "not found in the new version")
+        else format_html('<td class="recheck-missing"><em>{}</em></td>', "not found in the new version")
     )
     return format_html(
         "<table><tr><th>Before ({})</th><th>Now ({})</th></tr><tr>{}{}</tr></table><p>{}</p>",

@@ -50,7 +50,23 @@ def test_a_published_claim_has_a_page_with_one_claimreview_block(client, drive, 
     assert f'<meta property="og:url" content="{review["url"]}">' in html
     assert '<meta name="twitter:card" content="summary">' in html
     assert "The public summary." in html
-    assert "#b3261e" in html  # the seeded colour of "False"
+    assert '<span class="badge rating-false">False</span>' in html
+    assert "style=" not in html and "<style" not in html  # the CSP allows no inline style
+
+
+def test_the_rating_badge_colours_are_one_conditional_stylesheet(client, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get("/ratings.css")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/css; charset=utf-8"
+    assert ".badge.rating-false{background-color:#b3261e}" in response.content.decode()  # the seeded "False"
+    assert client.get("/ratings.css", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    rating = Rating.objects.get(slug="false")
+    rating.colour = "#8a1c16"
+    rating.save()
+    changed = client.get("/ratings.css", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert changed.status_code == 200
+    assert ".badge.rating-false{background-color:#8a1c16}" in changed.content.decode()
 
 
 def test_the_claimreview_url_serves_the_page_to_a_browser(client, drive, settings):
@@ -149,8 +165,8 @@ def test_a_page_answers_304_to_its_own_etag_and_changes_when_the_verdict_does(cl
 def test_claim_page_query_count_is_fixed(client, drive, django_assert_num_queries):
     claim = drive("corrected")
     # slug lookup, change clock, claim row, entities, appearances, verdicts, evidence, conflicts,
-    # ratings, evidence documents, facts (and the conflicting claims' slugs when there are conflicts)
-    with django_assert_num_queries(11):
+    # evidence documents, facts (and the conflicting claims' slugs when there are conflicts)
+    with django_assert_num_queries(10):
         assert page(client, claim).status_code == 200
 
 
