@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import formset_factory
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -21,6 +21,7 @@ from claims.models import Claim, Conflict, SourceDocument
 from claims.querysets import NOT_ASSIGNED
 from reviews import rechecks, services
 from reviews.agreement import agreement_report
+from reviews.claimlist import ClaimListMixin, rating_badge
 from reviews.external import external_reviews_import, read_sources
 from reviews.models import (
     Assignment,
@@ -33,12 +34,7 @@ from reviews.models import (
     Transition,
     Verdict,
 )
-from reviews.querysets import (
-    claim_reviewers_disagree,
-    claims_assigned_to,
-    claims_in_queue_of,
-    claims_with_disagreement,
-)
+from reviews.querysets import claim_reviewers_disagree, claims_in_queue_of
 from reviews.roles import is_editor, reviewers
 from reviews.services import EvidenceInput
 
@@ -223,37 +219,6 @@ class RecheckInline(ReadOnlyInline):
         return _side_by_side(obj)
 
 
-# --- Claim changelist filters --------------------------------------------------------------
-
-
-class MyQueueFilter(admin.SimpleListFilter):
-    title = "my review queue"
-    parameter_name = "queue"
-
-    def lookups(self, request, model_admin):
-        return [("mine", "Awaiting my review"), ("assigned", "Ever assigned to me")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "mine":
-            return claims_in_queue_of(request.user, queryset)
-        if self.value() == "assigned":
-            return claims_assigned_to(request.user, queryset)
-        return queryset
-
-
-class DisagreementFilter(admin.SimpleListFilter):
-    title = "reviewers"
-    parameter_name = "reviewers"
-
-    def lookups(self, request, model_admin):
-        return [("disagree", "Disagree (different ratings)")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "disagree":
-            return claims_with_disagreement(queryset)
-        return queryset
-
-
 # --- Transition forms ----------------------------------------------------------------------
 
 
@@ -273,6 +238,12 @@ class SubmitForm(TransitionForm):
 
 class AssignForm(TransitionForm):
     reviewers = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
+    due_at = forms.DateTimeField(
+        required=False,
+        label="Due",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Leave empty for the default: ASSIGNMENT_DUE_DAYS (a week) from now.",
+    )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
@@ -358,9 +329,6 @@ class ClaimWorkflowAdminMixin(HistoryAdmin):
         if obj is None:
             return inlines
         return inlines + [inline for inline in self.workflow_inlines if inline not in inlines]
-
-    def get_list_filter(self, request):
-        return [*super().get_list_filter(request), MyQueueFilter, DisagreementFilter]
 
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name
@@ -454,7 +422,7 @@ class ClaimWorkflowAdminMixin(HistoryAdmin):
 
 # The claim admin of the claims app, with the workflow on top: re-registered, so that claims
 # never imports reviews.
-class WorkflowClaimAdmin(ClaimWorkflowAdminMixin, ClaimAdmin):
+class WorkflowClaimAdmin(ClaimListMixin, ClaimWorkflowAdminMixin, ClaimAdmin):
     pass
 
 
@@ -691,11 +659,38 @@ class AssignmentAdmin(ReadOnlyAdminMixin, HistoryAdmin):
 
 @admin.register(Rating)
 class RatingAdmin(HistoryAdmin):
-    """The rating scale is data: admins edit labels, descriptions and where each sits on the scale."""
+    """The rating scale is data: editors keep descriptions and badge colours; admins also edit
+    labels, slugs and where each sits on the scale."""
 
-    list_display = ["label", "slug", "value", "order", "description"]
-    list_editable = ["order"]
+    list_display = ["label", "badge", "slug", "value", "order", "colour", "description"]
     prepopulated_fields = {"slug": ["label"]}
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return []
+        return ["label", "slug", "value", "order"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if request.user.is_superuser else {}
+
+    @admin.display(description="badge")
+    def badge(self, obj) -> str:
+        return rating_badge(obj.slug, obj.label)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.colours_view, cacheable=True)
+        return [path("colours.css", view, name="reviews_rating_colours"), *super().get_urls()]
+
+    def colours_view(self, request):
+        """One class per rating (`.rating-<slug>`): its badge colour, as a stylesheet rather than
+        inline styles, which the Content-Security-Policy refuses."""
+        rules = [
+            f".badge.rating-{slug} {{ background: {colour}; color: #fff; }}"
+            for slug, colour in Rating.objects.values_list("slug", "colour")
+        ]
+        response = HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")
+        response["Cache-Control"] = "private, no-cache"
+        return response
 
 
 @admin.register(Transition)

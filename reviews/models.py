@@ -87,6 +87,8 @@ class Assignment(models.Model):
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField(auto_now_add=True)
+    # When the review is due: ASSIGNMENT_DUE_DAYS after assigning unless the editor picks a date.
+    due_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
 
     objects = AssignmentQuerySet.as_manager()

@@ -18,6 +18,17 @@ class AssignmentQuerySet(models.QuerySet):
         """Assignments given to `user`."""
         return self.filter(reviewer=user)
 
+    def pending(self) -> AssignmentQuerySet:
+        """Active assignments of claims in review whose reviewer has not submitted a review yet."""
+        from reviews.models import Review
+
+        done = Review.objects.submitted().filter(claim=OuterRef("claim"), reviewer=OuterRef("reviewer"))
+        return self.active().filter(claim__status="in_review").filter(~Exists(done))
+
+    def overdue(self, now) -> AssignmentQuerySet:
+        """Pending assignments whose due date has passed."""
+        return self.pending().filter(due_at__lt=now)
+
     def visible_to(self, user) -> AssignmentQuerySet:
         """Editors see who was asked to review what; everyone else only their own assignments."""
         if sees_all_claims(user):

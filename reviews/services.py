@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -182,9 +182,13 @@ def claim_assign_reviewers(
     by: AbstractBaseUser,
     reviewers: Sequence[AbstractBaseUser],
     note: str = "",
+    due_at: datetime | None = None,
     expected_version: int | None = None,
 ) -> Claim:
-    """Submitted or in review → in review: an editor sets who reviews; reassigning replaces the set."""
+    """Submitted or in review → in review: an editor sets who reviews; reassigning replaces the set.
+
+    New assignments are due at `due_at`, by default ASSIGNMENT_DUE_DAYS from now.
+    """
     step = TRANSITIONS["assign"]
     with transaction.atomic():
         locked = _lock_for(step, claim, by, expected_version)
@@ -213,7 +217,12 @@ def claim_assign_reviewers(
             raise ValidationError({"reviewers": problems})
         kept_ids = {a.reviewer_id for a in current} - {a.reviewer_id for a in removed}
         _deactivate(removed, by=by)
-        added = [Assignment(claim=locked, reviewer=user, assigned_by=by) for user in wanted if user.pk not in kept_ids]
+        due_at = due_at or timezone.now() + timedelta(days=settings.ASSIGNMENT_DUE_DAYS)
+        added = [
+            Assignment(claim=locked, reviewer=user, assigned_by=by, due_at=due_at)
+            for user in wanted
+            if user.pk not in kept_ids
+        ]
         for assignment in added:
             assignment.full_clean(validate_constraints=False)
         bulk_create_with_history(added, Assignment, default_user=by)

@@ -74,7 +74,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "reviews.apps.DeskAdminConfig",  # django.contrib.admin with the desk's start page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -271,6 +271,8 @@ MATCH_SUGGEST_THRESHOLD = env_float("MATCH_SUGGEST_THRESHOLD", 0.44)
 MATCH_LIKELY_THRESHOLD = env_float("MATCH_LIKELY_THRESHOLD", 0.7)
 # Independent reviews needed before a claim counts as reviewed.
 REVIEWS_REQUIRED = env_int("REVIEWS_REQUIRED", 2)
+# Days a reviewer has for a review, by default; the editor may pick another date when assigning.
+ASSIGNMENT_DUE_DAYS = env_int("ASSIGNMENT_DUE_DAYS", 7)
 
 # Called by claims.services.document_reanchor, in its transaction, with the report of a new
 # document version: how the apps above claims (which claims may not import) take part.
