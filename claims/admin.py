@@ -24,6 +24,7 @@ from claims.errors import ServiceError
 from claims.facts.admin import CLAIM_FACT_INLINES, EntityGraphInline  # structured facts, conflicts, graph
 from claims.models import Appearance, Claim, Entity, SourceDocument
 from claims.querysets import NOT_ASSIGNED, PUBLIC_STATUSES, claim_visibility
+from claims.submit_once import new_token, submit_once
 
 
 def _adopt(obj, saved) -> None:
@@ -691,6 +692,11 @@ class ClaimAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>: <q>{}</q>', url, first.document, first.exact)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A double click on Save saves once (claims/submit_once.py), with no false "someone else saved".
+        extra_context = {**(extra_context or {}), "submit_token": new_token()}
+        return submit_once(request, lambda: self._changeform_once(request, object_id, form_url, extra_context))
+
+    def _changeform_once(self, request, object_id, form_url, extra_context):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except (ServiceError, ValidationError) as exc:

@@ -139,7 +139,9 @@ def find_quote(text: str, quote: str, *, prefix: str = "", suffix: str = "", occ
         if scored[0][0] > scored[1][0]:
             return selector_at(text, *scored[0][1])
     if len(spans) > 1:
-        raise AnchorError(f"the quote {_short(quote)} occurs {len(spans)} times; give a prefix, suffix or occurrence")
+        raise AnchorError(
+            f"the quote {_short(quote)} occurs {len(spans)} times; give the text just before or after it, or which occurrence (1 = first)"
+        )
     return selector_at(text, *spans[0])
 
 

@@ -562,7 +562,8 @@ def appearance_locate(
             document.text, quote=quote, prefix=prefix, suffix=suffix, occurrence=occurrence, start=start, end=end
         )
     except anchoring.AnchorError as exc:
-        raise ValidationError({"exact": f"{exc} (document {document.source_file!r})"}) from exc
+        # Named as the editor knows it (its title), not by the file it was imported from.
+        raise ValidationError({"exact": f"In “{document}”: {exc}."}) from exc
 
 
 def appearance_add(

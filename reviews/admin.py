@@ -19,6 +19,7 @@ from claims.admin_refusal import RefuseHiddenAdminMixin
 from claims.errors import ServiceError
 from claims.models import Claim, Conflict, SourceDocument
 from claims.querysets import NOT_ASSIGNED
+from claims.submit_once import new_token, submit_once
 from reviews import rechecks, services
 from reviews.agreement import agreement_report
 from reviews.claimlist import ClaimListMixin, rating_badge
@@ -270,7 +271,11 @@ class PublishForm(TransitionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cited_conflicts"].queryset = Conflict.objects.confirmed_of(self.claim)
+        citable = Conflict.objects.confirmed_of(self.claim)
+        if citable.exists():
+            self.fields["cited_conflicts"].queryset = citable
+        else:  # nothing to cite: no empty "Cited conflicts:" label
+            del self.fields["cited_conflicts"]
 
 
 class CorrectForm(TransitionForm):
@@ -371,9 +376,13 @@ class ClaimWorkflowAdminMixin(HistoryAdmin):
         if claim is not None:
             extra_context["workflow_actions"] = self.workflow_actions(request, claim)
             extra_context["workflow_version"] = claim.version
+            extra_context["workflow_token"] = new_token()
         return super().change_view(request, object_id, form_url, extra_context)
 
     def workflow_view(self, request, object_id, action):
+        return submit_once(request, lambda: self._workflow_step(request, object_id, action))
+
+    def _workflow_step(self, request, object_id, action):
         if action not in WORKFLOW_ACTIONS:
             raise Http404("No such workflow step.")
         claim = self.get_object(request, object_id)
@@ -416,6 +425,7 @@ class ClaimWorkflowAdminMixin(HistoryAdmin):
             "change_url": change_url,
             "reviews": reviews.prefetch_related("evidence__document"),
             "disagreement": claim_reviewers_disagree(claim),
+            "submit_token": new_token(),
         }
         return TemplateResponse(request, "admin/reviews/claim_transition.html", context)
 
@@ -453,34 +463,64 @@ class ReviewForm(forms.Form):
 
 
 class EvidenceForm(forms.Form):
-    """The quote helper: pick the document and paste the quote; the offsets are computed."""
+    """One evidence row: a passage of a source document (pick it, paste the quote; the offsets are
+    found) or an outside URL, chosen per row. Only the chosen kind's fields are used."""
+
+    PASSAGE, URL = "passage", "url"
 
     stance = forms.ChoiceField(choices=[("", "---------"), *Evidence.Stance.choices], required=False)
+    kind = forms.ChoiceField(
+        label="Evidence is",
+        choices=[(PASSAGE, "a passage of a source document"), (URL, "an outside URL")],
+        widget=forms.RadioSelect(attrs={"class": "evidence-kind"}),
+        required=False,
+        initial=PASSAGE,
+    )
     document = forms.ModelChoiceField(queryset=SourceDocument.objects.latest_versions(), required=False)
     quote = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 50}),
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Paste the passage; whitespace and quote styles need not match.",
     )
-    occurrence = forms.IntegerField(required=False, min_value=1, help_text="Which occurrence, if repeated.")
-    url = forms.URLField(required=False, label="or URL", assume_scheme="https")
+    occurrence = forms.IntegerField(
+        required=False, min_value=1, help_text="When the quote occurs several times: which one (1 = first)."
+    )
+    url = forms.URLField(required=False, label="URL", assume_scheme="https")
     title = forms.CharField(required=False)
-    excerpt = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 40}))
+    excerpt = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def chosen_kind(self) -> str:
+        data = self.cleaned_data
+        if data.get("kind") in (self.PASSAGE, self.URL):
+            return data["kind"]
+        # Rows posted without a choice (the API-shaped tests, old pages): whichever was filled in.
+        return self.URL if data.get("url") and not data.get("document") else self.PASSAGE
 
     def to_input(self) -> EvidenceInput:
         data = self.cleaned_data
+        stance = data.get("stance") or ""
+        if self.chosen_kind() == self.URL:
+            return EvidenceInput(
+                stance=stance,
+                url=data.get("url") or "",
+                title=data.get("title") or "",
+                excerpt=data.get("excerpt") or "",
+            )
         return EvidenceInput(
-            stance=data.get("stance") or "",
+            stance=stance,
             document=data.get("document"),
             quote=data.get("quote") or "",
             occurrence=data.get("occurrence"),
-            url=data.get("url") or "",
-            title=data.get("title") or "",
-            excerpt=data.get("excerpt") or "",
         )
 
+    def is_blank(self) -> bool:
+        """Nothing typed or picked beyond what the page filled in (choosing the kind alone does not
+        count): the row is left out."""
+        return not set(self.changed_data) - {"kind"}
 
-EvidenceFormSet = formset_factory(EvidenceForm, extra=3, max_num=20)
+
+# The page fills in the first rows (initial); "Add another evidence row" adds more.
+EvidenceFormSet = formset_factory(EvidenceForm, extra=0, max_num=20)
 
 
 @admin.register(Review)
@@ -520,27 +560,37 @@ class ReviewAdmin(HistoryAdmin):
         """The review form: rating, rationale and evidence, saved through review_record."""
         if not self.has_add_permission(request):
             raise PermissionDenied
+        return submit_once(request, lambda: self._review_form(request))
+
+    def _review_form(self, request):
         initial = {"claim": request.GET.get("claim")} if request.GET.get("claim") else None
         form = ReviewForm(request.POST or None, initial=initial, user=request.user)
         chosen = request.POST.get("claim") or request.GET.get("claim") or ""
         claim = form.fields["claim"].queryset.filter(pk=int(chosen)).first() if chosen.isdigit() else None
-        offered = list(ExternalReview.objects.matched_to(claim.pk)[: EvidenceFormSet.extra]) if claim else []
-        # Other fact-checkers' reviews of the claim fill the outside-URL columns; a row counts as
-        # evidence only once the reviewer picks its stance (unchanged rows are left out).
-        formset = EvidenceFormSet(
-            request.POST or None,
-            prefix="evidence",
-            initial=[
-                {
-                    "url": r.url,
-                    "title": f"{r.publisher}: {r.rating_text or r.rating_value}"[:300],
-                    "excerpt": r.claim_reviewed,
-                }
-                for r in offered
-            ],
+        appearances = list(claim.appearances.select_related("document")) if claim else []
+        offered = list(ExternalReview.objects.matched_to(claim.pk)[:3]) if claim else []
+        # Other fact-checkers' reviews of the claim fill outside-URL rows, then one passage row on
+        # the document the claim was first quoted in; a row counts once the reviewer fills it in.
+        initial_rows = [
+            {
+                "kind": EvidenceForm.URL,
+                "url": r.url,
+                "title": f"{r.publisher}: {r.rating_text or r.rating_value}"[:300],
+                "excerpt": r.claim_reviewed,
+            }
+            for r in offered
+        ]
+        initial_rows.append(
+            {"kind": EvidenceForm.PASSAGE, "document": appearances[0].document_id if appearances else None}
         )
-        if request.method == "POST" and form.is_valid() and formset.is_valid():
-            evidence = [f.to_input() for f in formset.forms if f.has_changed()]
+        data = request.POST or None
+        adding_row = data is not None and "_add_row" in data
+        if adding_row:  # "Add another evidence row" without JavaScript: the same form, one row longer
+            data = data.copy()
+            data["evidence-TOTAL_FORMS"] = str(int(data.get("evidence-TOTAL_FORMS") or 0) + 1)
+        formset = EvidenceFormSet(data, prefix="evidence", initial=initial_rows)
+        if data is not None and not adding_row and form.is_valid() and formset.is_valid():
+            evidence = [f.to_input() for f in formset.forms if not f.is_blank()]
             try:
                 review = services.review_record(
                     claim=form.cleaned_data["claim"],
@@ -560,7 +610,7 @@ class ReviewAdmin(HistoryAdmin):
                     f"Your review is submitted; the claim is {claim.get_status_display().lower()}.",
                     messages.SUCCESS,
                 )
-                return HttpResponseRedirect(reverse("admin:reviews_review_change", args=[review.pk]))
+                return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claim.pk]))
         if request.method == "GET" and chosen and claim is None:
             self.message_user(
                 request,
@@ -576,7 +626,8 @@ class ReviewAdmin(HistoryAdmin):
             "formset": formset,
             "claim": claim,
             "offered": offered,
-            "appearances": claim.appearances.select_related("document") if claim else [],
+            "appearances": appearances,
+            "submit_token": new_token(),
             "media": self.media + form.media + formset.media,
         }
         return TemplateResponse(request, "admin/reviews/review/review_form.html", context)

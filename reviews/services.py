@@ -142,15 +142,18 @@ def _build_evidence(item: EvidenceInput) -> Evidence:
             raise ValueError("an outside source needs a title")
         return Evidence(stance=item.stance, url=url, title=item.title.strip(), excerpt=(item.excerpt or "").strip())
     document = _document(item.document)
-    selector = anchoring.locate(
-        document.text,
-        quote=item.quote,
-        prefix=item.prefix,
-        suffix=item.suffix,
-        occurrence=item.occurrence,
-        start=item.start,
-        end=item.end,
-    )
+    try:
+        selector = anchoring.locate(
+            document.text,
+            quote=item.quote,
+            prefix=item.prefix,
+            suffix=item.suffix,
+            occurrence=item.occurrence,
+            start=item.start,
+            end=item.end,
+        )
+    except anchoring.AnchorError as exc:
+        raise anchoring.AnchorError(f"in “{document}”, {exc}") from exc
     return Evidence(stance=item.stance, document=document, **selector.fields())
 
 
