@@ -28,6 +28,9 @@ from reviews.models import (
     Assignment,
     Evidence,
     ExternalReview,
+    Note,
+    Notification,
+    NotificationPreference,
     Rating,
     RatingMapping,
     Recheck,
@@ -35,6 +38,8 @@ from reviews.models import (
     Transition,
     Verdict,
 )
+from reviews.notes import may_discuss, note_add
+from reviews.notifications import notifications_mark_read, preference_set
 from reviews.querysets import claim_reviewers_disagree, claims_in_queue_of
 from reviews.roles import is_editor, reviewers
 from reviews.services import EvidenceInput
@@ -271,6 +276,10 @@ class PublishForm(TransitionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # When the reviewers agree, their rating is the likely verdict: offered, never imposed.
+        ratings = set(Review.objects.submitted().filter(claim=self.claim).values_list("rating_id", flat=True))
+        if len(ratings) == 1:
+            self.fields["rating"].initial = ratings.pop()
         citable = Conflict.objects.confirmed_of(self.claim)
         if citable.exists():
             self.fields["cited_conflicts"].queryset = citable
@@ -343,6 +352,9 @@ class ClaimWorkflowAdminMixin(HistoryAdmin):
                 self.admin_site.admin_view(self.workflow_view),
                 name=f"{info[0]}_{info[1]}_workflow",
             ),
+            path(
+                "<path:object_id>/notes/", self.admin_site.admin_view(self.note_view), name=f"{info[0]}_{info[1]}_note"
+            ),
             *super().get_urls(),
         ]
 
@@ -377,10 +389,40 @@ class ClaimWorkflowAdminMixin(HistoryAdmin):
             extra_context["workflow_actions"] = self.workflow_actions(request, claim)
             extra_context["workflow_version"] = claim.version
             extra_context["workflow_token"] = new_token()
+            extra_context["notes"] = Note.objects.visible_to(request.user).filter(claim=claim).select_related("author")
+            extra_context["note_form"] = NoteForm() if may_discuss(claim, request.user) else None
+            extra_context["note_url"] = reverse("admin:claims_claim_note", args=[claim.pk])
+            extra_context["note_token"] = new_token()
         return super().change_view(request, object_id, form_url, extra_context)
 
     def workflow_view(self, request, object_id, action):
         return submit_once(request, lambda: self._workflow_step(request, object_id, action))
+
+    def note_view(self, request, object_id):
+        """Add a note to the claim's thread (reviews/notes.py), then back to the claim's notes."""
+        claim = self.get_object(request, object_id)
+        if claim is None:
+            return self.refused(request, object_id)
+        change_url = reverse("admin:claims_claim_change", args=[claim.pk])
+        if request.method != "POST":
+            raise Http404("Notes are added with the form under the claim, on its page.")
+
+        def add():
+            form = NoteForm(request.POST)
+            if not form.is_valid():
+                self.message_user(request, "The note was empty; nothing was added.", messages.ERROR)
+            else:
+                try:
+                    note_add(claim=claim, author=request.user, text=form.cleaned_data["text"])
+                except ServiceError as exc:
+                    self.message_user(request, exc.message, messages.ERROR)
+                except ValidationError as exc:
+                    self.message_user(request, _error_text(exc), messages.ERROR)
+                else:
+                    self.message_user(request, "Note added.", messages.SUCCESS)
+            return HttpResponseRedirect(f"{change_url}#notes")
+
+        return submit_once(request, add)
 
     def _workflow_step(self, request, object_id, action):
         if action not in WORKFLOW_ACTIONS:
@@ -433,7 +475,7 @@ class ClaimWorkflowAdminMixin(HistoryAdmin):
 # The claim admin of the claims app, with the workflow on top: re-registered, so that claims
 # never imports reviews.
 class WorkflowClaimAdmin(ClaimListMixin, ClaimWorkflowAdminMixin, ClaimAdmin):
-    pass
+    change_form_template = "admin/reviews/claim_change_form.html"  # the claims app's form, with the notes
 
 
 admin.site.unregister(Claim)
@@ -903,3 +945,143 @@ class RatingMappingAdmin(HistoryAdmin):
     search_fields = ["text", "publisher"]
     list_select_related = ["rating"]
     fields = ["text", "publisher", "rating"]
+
+
+# --- Notifications and notes -------------------------------------------------------------------
+
+
+class NotificationReadFilter(admin.SimpleListFilter):
+    title = "read"
+    parameter_name = "read"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Unread"), ("yes", "Read")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(read_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(read_at__isnull=False)
+        return queryset
+
+
+class PreferenceForm(forms.Form):
+    daily_digest = forms.BooleanField(
+        required=False,
+        label="Send me one e-mail a day with everything new, instead of an e-mail per notification",
+    )
+
+
+@admin.register(Notification)
+class NotificationAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
+    """Each user's own notifications; opening one marks it read and goes to its claim."""
+
+    hidden_reason = "This notification is someone else's."
+
+    list_display = ["message", "kind", "created_at", "unread"]
+    list_filter = [NotificationReadFilter, "kind"]
+    list_display_links = None
+    actions = ["mark_read"]
+    change_list_template = "admin/reviews/notification/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).of(request.user).select_related("claim")
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff and (obj is None or obj.recipient_id == request.user.pk)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="notification")
+    def message(self, obj) -> str:
+        url = reverse("admin:reviews_notification_open", args=[obj.pk])
+        return format_html('<a href="{}" class="{}">{}</a>', url, "unread" if obj.read_at is None else "read", obj.text)
+
+    @admin.display(description="unread", boolean=True)
+    def unread(self, obj) -> bool:
+        return obj.read_at is None
+
+    @admin.action(description="Mark the selected notifications read")
+    def mark_read(self, request, queryset):
+        done = notifications_mark_read(user=request.user, ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{done} notification(s) marked read.", messages.SUCCESS)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/open/", view(self.open_view), name="reviews_notification_open"),
+            path("read-all/", view(self.read_all_view), name="reviews_notification_read_all"),
+            path("settings/", view(self.settings_view), name="reviews_notification_settings"),
+            *super().get_urls(),
+        ]
+
+    def open_view(self, request, object_id: str):
+        notification = (
+            Notification.objects.of(request.user).filter(pk=int(object_id)).first() if object_id.isdigit() else None
+        )
+        if notification is None:
+            raise Http404("No such notification of yours.")
+        notifications_mark_read(user=request.user, ids=[notification.pk])
+        if notification.claim_id is None:
+            return HttpResponseRedirect(reverse("admin:reviews_notification_changelist"))
+        return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[notification.claim_id]))
+
+    def read_all_view(self, request):
+        if request.method != "POST":
+            raise Http404("Mark all read with the button on your notifications.")
+        done = notifications_mark_read(user=request.user)
+        self.message_user(request, f"{done} notification(s) marked read.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:reviews_notification_changelist"))
+
+    def settings_view(self, request):
+        current = NotificationPreference.objects.filter(user=request.user, daily_digest=True).exists()
+        form = PreferenceForm(request.POST if request.method == "POST" else None, initial={"daily_digest": current})
+        if request.method == "POST" and form.is_valid():
+            preference_set(user=request.user, daily_digest=form.cleaned_data["daily_digest"])
+            self.message_user(request, "Your e-mail settings are saved.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:reviews_notification_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "E-mail settings",
+            "opts": self.model._meta,
+            "form": form,
+            "email": request.user.email,
+        }
+        return TemplateResponse(request, "admin/reviews/notification/settings.html", context)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="Add a note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Seen by the editors and this claim's reviewers (a reviewer's note reaches the other reviewers "
+        "once they have submitted their review). Mention someone with @username to notify them.",
+    )
+
+
+@admin.register(Note)
+class NoteAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+    """Notes, read-only here: they are written on the claim page and never edited."""
+
+    hidden_reason = NOT_ASSIGNED
+    list_display = ["claim", "author", "text", "created_at"]
+    list_select_related = ["claim", "author"]
+    search_fields = ["text"]
+    fields = ["claim", "author", "text", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff

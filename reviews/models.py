@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from claims import anchoring
@@ -17,6 +18,8 @@ from reviews.querysets import (
     AssignmentQuerySet,
     EvidenceQuerySet,
     ExternalReviewQuerySet,
+    NoteQuerySet,
+    NotificationQuerySet,
     RecheckQuerySet,
     ReviewQuerySet,
     TransitionQuerySet,
@@ -89,6 +92,8 @@ class Assignment(models.Model):
     assigned_at = models.DateTimeField(auto_now_add=True)
     # When the review is due: ASSIGNMENT_DUE_DAYS after assigning unless the editor picks a date.
     due_at = models.DateTimeField(null=True, blank=True)
+    # Set when the reviewer and the assigning editor were told it is overdue (once).
+    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     active = models.BooleanField(default=True)
 
     objects = AssignmentQuerySet.as_manager()
@@ -421,3 +426,75 @@ class ExternalReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publisher or self.url}: {self.rating_text or self.rating_value}"
+
+
+class Note(models.Model):
+    """One message in a claim's discussion thread (reviews/notes.py). Never edited or deleted."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Written by a reviewer (not an editor): hidden from the claim's other reviewers until they
+    # have submitted their own review, since it may speak of a rating (the blind rule).
+    by_reviewer = models.BooleanField(default=False)
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+
+    objects = NoteQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim_id", "created_at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="note_text_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.author} on claim {self.claim_id}"
+
+
+class Notification(models.Model):
+    """Something that waits for `recipient`: shown in the admin (unread counts) and e-mailed,
+    one by one or in a daily digest (reviews/notifications.py)."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", "Assigned to review"
+        REVIEW_SUBMITTED = "review_submitted", "Review submitted"
+        READY_TO_PUBLISH = "ready_to_publish", "Ready to publish"
+        SENT_BACK = "sent_back", "Sent back to draft"
+        OVERDUE = "overdue", "Review overdue"
+        RECHECK_OPENED = "recheck_opened", "Re-check opened"
+        MENTIONED = "mentioned", "Mentioned in a note"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # When it went out by e-mail, alone or in a digest; null until then.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["emailed_at"], name="notification_unsent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text}"
+
+
+class NotificationPreference(models.Model):
+    """How a user hears of notifications by e-mail."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    daily_digest = models.BooleanField(
+        default=False, help_text="One e-mail a day with everything new, instead of an e-mail per notification."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user}: {'daily digest' if self.daily_digest else 'each notification'}"

@@ -38,6 +38,30 @@ class AssignmentQuerySet(models.QuerySet):
         return self.of(user)
 
 
+class NoteQuerySet(models.QuerySet):
+    def visible_to(self, user) -> NoteQuerySet:
+        """Editors read every claim's notes; a reviewer those of the claims they were ever assigned,
+        except other reviewers' notes before submitting their own review (the blind rule)."""
+        from reviews.models import Assignment, Review
+
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if is_editor(user):
+            return self.filter(claim_visibility(user, "claim__"))
+        assigned = Assignment.objects.filter(reviewer=user).values("claim")
+        reviewed = Review.objects.submitted().filter(reviewer=user).values("claim")
+        return self.filter(claim__in=assigned).filter(Q(by_reviewer=False) | Q(author=user) | Q(claim__in=reviewed))
+
+
+class NotificationQuerySet(models.QuerySet):
+    def of(self, user) -> NotificationQuerySet:
+        """The user's own notifications: nobody reads anyone else's."""
+        return self.filter(recipient=user)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
 class ReviewQuerySet(models.QuerySet):
     def submitted(self) -> ReviewQuerySet:
         """Reviews that count: submitted and not reopened by a send-back."""

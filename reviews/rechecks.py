@@ -23,6 +23,7 @@ from claims.errors import NotPermitted, TransitionNotAllowed
 from claims.models import Appearance, Change, Claim
 from claims.reanchor import NEEDS_RECHECK, AnchorState, Reanchorer
 from claims.services import ReanchorEntry, ReanchorReport, anchor_of, apply_outcome
+from reviews import notifications
 from reviews.models import Evidence, Recheck, Verdict
 
 _REASON = {AnchorState.CHANGED: Recheck.Reason.ANCHOR_CHANGED, AnchorState.ORPHANED: Recheck.Reason.ANCHOR_ORPHANED}
@@ -97,6 +98,7 @@ def reanchor_evidence_and_open_rechecks(*, report: ReanchorReport, reanchorer: R
         opened = Recheck.objects.bulk_create([_open_for_entry(entry, report, at) for entry in entries])
         _bump(claim, by)
         _record(claim, "opened", opened, document=report.new.pk, reasons=sorted({r.reason for r in opened}))
+        notifications.on_recheck_opened(claim=claim, reason=opened[0].get_reason_display().lower())
         report.rechecks.extend(opened)
 
 
@@ -174,5 +176,6 @@ def rechecks_open_overdue(*, by, today: date | None = None) -> list[Recheck]:
             recheck.save()
             _bump(claim, by)
             _record(claim, "opened", [recheck], reasons=[recheck.reason])
+            notifications.on_recheck_opened(claim=claim, reason=recheck.detail)
             opened.append(recheck)
     return opened

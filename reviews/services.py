@@ -27,7 +27,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from claims import anchoring, changelog
 from claims.errors import StaleVersion
 from claims.models import Change, Claim, Conflict, SourceDocument
-from reviews import transitions
+from reviews import notifications, transitions
 from reviews.models import Assignment, Evidence, Rating, Recheck, Review, Transition, Verdict
 from reviews.querysets import claim_reviewers_disagree
 from reviews.rechecks import close_open_rechecks, recheck_after
@@ -231,6 +231,7 @@ def claim_assign_reviewers(
         bulk_create_with_history(added, Assignment, default_user=by)
         names = ", ".join(sorted(str(user) for user in wanted))
         _move(locked, step.target, by=by, note=note or f"Reviewers: {names}")
+        notifications.on_assigned(claim=locked, by=by, assignments=added)
     _sync(claim, locked)
     return locked
 
@@ -287,8 +288,10 @@ def review_record(
             row.full_clean()
         bulk_create_with_history(evidence_rows, Evidence, default_user=reviewer)
 
-        if Review.objects.submitted().filter(claim=locked).count() >= settings.REVIEWS_REQUIRED:
+        ready = Review.objects.submitted().filter(claim=locked).count() >= settings.REVIEWS_REQUIRED
+        if ready:
             _move(locked, step.target, by=reviewer, note="required reviews in", at=now)
+        notifications.on_review_submitted(claim=locked, review=review, ready=ready)
     _sync(claim, locked)
     return review
 
@@ -302,7 +305,8 @@ def claim_send_back(*, claim: Claim, by: AbstractBaseUser, reason: str, expected
         _require_text(errors, "reason", reason, "Say why the claim is sent back.")
         if errors:
             raise ValidationError(errors)
-        _deactivate(list(Assignment.objects.active().filter(claim=locked)), by=by)
+        ended = list(Assignment.objects.active().filter(claim=locked).select_related("reviewer"))
+        _deactivate(ended, by=by)
         # The claim may change before it comes back, so earlier reviews must be looked at again.
         reopened = list(Review.objects.submitted().filter(claim=locked))
         for review in reopened:
@@ -310,6 +314,7 @@ def claim_send_back(*, claim: Claim, by: AbstractBaseUser, reason: str, expected
         if reopened:
             bulk_update_with_history(reopened, Review, ["status"], default_user=by)
         _move(locked, step.target, by=by, note=reason.strip())
+        notifications.on_sent_back(claim=locked, by=by, reason=reason.strip(), reviewers=[a.reviewer for a in ended])
     _sync(claim, locked)
     return locked
 

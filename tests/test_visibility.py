@@ -244,6 +244,15 @@ def walk(client, urls: list[str], claims: dict[str, Claim], user, visible: set[i
         assert not leaked, f"{url} ({response.status_code}) shows claims hidden from {user}: {leaked}"
         if response.status_code in (403, 404) or (response.status_code == 401 and user is None):
             check_refusal(url, response)
+        elif (
+            response.status_code == 302
+            and user is not None
+            and user.is_staff
+            and re.fullmatch(r"/admin/reviews/notification/\d+/open/", url)
+        ):
+            # Opening one's own notification goes on to its claim, which the user may see.
+            claim_id = int(response["Location"].split("/")[-3])
+            assert claim_id in visible, f"{url}: sent {user} to a claim hidden from them"
         elif response.status_code == 302:
             # Only the admin's login page turns people away by redirecting.
             assert user is None or not user.is_staff, f"{url}: redirected a staff user to {response['Location']}"

@@ -125,6 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reviews.context_processors.unread_notifications",
             ],
         },
     },
@@ -271,6 +272,19 @@ MATCH_SUGGEST_THRESHOLD = env_float("MATCH_SUGGEST_THRESHOLD", 0.44)
 MATCH_LIKELY_THRESHOLD = env_float("MATCH_LIKELY_THRESHOLD", 0.7)
 # Independent reviews needed before a claim counts as reviewed.
 REVIEWS_REQUIRED = env_int("REVIEWS_REQUIRED", 2)
+# Notifications by e-mail (reviews/notifications.py), sent by the task worker: printed to the
+# console locally, SMTP in production (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD).
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "claim-tracker@localhost")
 # Days a reviewer has for a review, by default; the editor may pick another date when assigning.
 ASSIGNMENT_DUE_DAYS = env_int("ASSIGNMENT_DUE_DAYS", 7)
 
