@@ -257,7 +257,22 @@ class TimelineItem:
     def appearances(self) -> list[Appearance]:
         return list(self.claim.appearances.all())
 
+    @property
+    def sources(self) -> list:
+        """The documents the claim appears in, each once, in the order of its appearances."""
+        return list({a.document_id: a.document for a in self.appearances}.values())
 
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+KIND_LABELS = {
+    "contract_start": "Relationship began",
+    "contract_end": "Relationship ended",
+    "knowledge": "Who knew what",
+    "event": "Event",
+}
 KIND_ORDER = {"contract_start": 0, "knowledge": 1, "event": 2, "contract_end": 3}
 
 

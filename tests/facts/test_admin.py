@@ -160,9 +160,9 @@ def test_conflict_changelist_query_count_is_fixed(client, editor, people, make_c
     url = reverse("admin:claims_conflict_changelist")
     client.get(url)  # warm the permission caches
 
-    # session, user, permissions, counts, the page with both claims joined, the field filter's choices:
-    # the same eight whether there is one conflict or many
-    with django_assert_num_queries(8):
+    # session, user, permissions, counts, the page with both claims joined, the field filter's choices,
+    # the header's unread notifications: the same nine whether there is one conflict or many
+    with django_assert_num_queries(9):
         assert client.get(url).status_code == 200
 
 
@@ -291,3 +291,32 @@ def test_the_claim_page_offers_only_the_structure_its_kind_calls_for(client, edi
     page = client.get(change_url(other)).content.decode()
     assert 'id="contract-group"' in page  # a structure it already has stays visible
     assert 'id="wage-group"' not in page
+
+
+def test_the_timeline_reads_as_a_timeline(client, editor, people, make_claim):
+    from datetime import date
+
+    from tests.factories import AppearanceFactory
+
+    undated = make_claim("knowledge")
+    knowledge_set(
+        claim=undated, actor=people["campaign"], subject_text="who ran the calls", polarity="knew", by=system_user()
+    )
+    dated = make_claim("knowledge")
+    knowledge_set(
+        claim=dated,
+        actor=people["campaign"],
+        subject_text="prison labor was used",
+        polarity="learned",
+        known_on=date(2019, 12, 24),
+        by=system_user(),
+    )
+    first = AppearanceFactory(claim=dated, quote="$7.25 an hour")
+    AppearanceFactory(claim=dated, document=first.document, quote="up to $20 per month")
+
+    page = client.get(reverse("admin:claims_conflict_timeline")).content.decode()
+
+    assert '<ol id="timeline" class="timeline">' in page and "<table" not in page.split('id="timeline"')[1]
+    assert "Who knew what" in page and ">knowledge<" not in page
+    assert page.index("24 Dec 2019") < page.index('class="timeline-basis">undated')
+    assert page.count(f'href="{reverse("admin:claims_sourcedocument_change", args=[first.document.pk])}"') == 1
