@@ -11,6 +11,7 @@ from django.forms import formset_factory
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -22,7 +23,7 @@ from claims.querysets import NOT_ASSIGNED
 from claims.submit_once import new_token, submit_once
 from reviews import rechecks, services
 from reviews.agreement import agreement_report
-from reviews.claimlist import ClaimListMixin, rating_badge
+from reviews.claimlist import ClaimListMixin, due_badge, rating_badge
 from reviews.external import external_reviews_import, read_sources
 from reviews.models import (
     Assignment,
@@ -106,6 +107,13 @@ class ReadOnlyInline(admin.TabularInline):
 # --- Inlines on the claim page -------------------------------------------------------------
 
 
+def _assignment_due(assignment: Assignment) -> str:
+    """The due date, marked overdue while the review is outstanding (`with_outstanding`)."""
+    if getattr(assignment, "outstanding", False):
+        return due_badge(assignment.due_at, timezone.now())
+    return timezone.localtime(assignment.due_at).strftime("%d %b %Y") if assignment.due_at else "—"
+
+
 class ReviewInline(ReadOnlyInline):
     """The claim's reviews, under the blind-review rule."""
 
@@ -129,11 +137,15 @@ class ReviewInline(ReadOnlyInline):
 
 class AssignmentInline(ReadOnlyInline):
     model = Assignment
-    fields = ["reviewer", "assigned_by", "assigned_at", "active"]
+    fields = ["reviewer", "assigned_by", "assigned_at", "due", "active"]
     readonly_fields = fields
 
+    @admin.display(description="due")
+    def due(self, obj) -> str:
+        return _assignment_due(obj)
+
     def get_queryset(self, request):
-        return Assignment.objects.visible_to(request.user).select_related("reviewer", "assigned_by")
+        return Assignment.objects.visible_to(request.user).with_outstanding().select_related("reviewer", "assigned_by")
 
 
 class VerdictInline(ReadOnlyInline):
@@ -738,16 +750,20 @@ class EvidenceAdmin(ReadOnlyAdminMixin, HistoryAdmin):
 class AssignmentAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     """Who was asked to review what; changed only by assigning, reassigning or sending back."""
 
-    list_display = ["claim", "reviewer", "assigned_by", "assigned_at", "active"]
+    list_display = ["claim", "reviewer", "assigned_by", "assigned_at", "due", "active"]
     list_filter = ["active"]
     list_select_related = ["claim", "reviewer", "assigned_by"]
-    fields = ["claim", "reviewer", "assigned_by", "assigned_at", "active"]
+    fields = ["claim", "reviewer", "assigned_by", "assigned_at", "due", "active"]
     readonly_fields = fields
+
+    @admin.display(description="due", ordering="due_at")
+    def due(self, obj) -> str:
+        return _assignment_due(obj)
 
     hidden_reason = "You see your own assignments only."
 
     def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
+        return super().get_queryset(request).visible_to(request.user).with_outstanding()
 
 
 @admin.register(Rating)

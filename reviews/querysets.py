@@ -25,6 +25,15 @@ class AssignmentQuerySet(models.QuerySet):
         done = Review.objects.submitted().filter(claim=OuterRef("claim"), reviewer=OuterRef("reviewer"))
         return self.active().filter(claim__status="in_review").filter(~Exists(done))
 
+    def with_outstanding(self) -> AssignmentQuerySet:
+        """Each assignment with `outstanding`: whether it is pending (see `pending`), in the same query."""
+        from reviews.models import Review
+
+        pending = Q(active=True, claim__status="in_review") & ~Exists(
+            Review.objects.submitted().filter(claim=OuterRef("claim"), reviewer=OuterRef("reviewer"))
+        )
+        return self.annotate(outstanding=models.ExpressionWrapper(pending, output_field=models.BooleanField()))
+
     def overdue(self, now) -> AssignmentQuerySet:
         """Pending assignments whose due date has passed."""
         return self.pending().filter(due_at__lt=now)

@@ -280,3 +280,20 @@ def test_editors_edit_a_ratings_colour_but_not_its_place_on_the_scale(client, ed
     assert false.colour == "#7a1020" and false.label == "False"
     pale = client.post(url, {**data, "colour": "#ffee99"})
     assert "pick a darker colour" in pale.content.decode()
+
+
+def test_assignment_lists_mark_overdue_reviews_until_submitted(client, drive, editor, reviewer1):
+    claim = drive("in_review")
+    Assignment.objects.filter(claim=claim).update(due_at=timezone.now() - timedelta(days=1))
+    client.force_login(editor)
+    page = client.get(reverse("admin:reviews_assignment_changelist")).content.decode()
+    assert page.count('class="due overdue"') == 2
+    assert 'class="due overdue"' in client.get(reverse("admin:claims_claim_change", args=[claim.pk])).content.decode()
+    from tests.factories import rating
+    from tests.reviews.conftest import passage
+
+    services.review_record(
+        claim=claim, reviewer=reviewer1, rating=rating("true"), rationale="Checked.", evidence=[passage(claim)]
+    )
+    page = client.get(reverse("admin:reviews_assignment_changelist")).content.decode()
+    assert page.count('class="due overdue"') == 1
