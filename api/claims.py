@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.http import HttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, serializers
 
 from api import claimreview, clock, feed
@@ -252,6 +252,18 @@ class ClaimListView(ApiView, generics.ListAPIView):
             "editor to merge or keep apart."
         ),
         responses={201: ClaimCreatedSerializer, **error_responses(400, 401, 403, 413, 415, 429)},
+        examples=[
+            OpenApiExample(
+                "Example",
+                value={
+                    "text": "ProCom paid the incarcerated workers less than the state minimum wage.",
+                    "kind": "wage",
+                    "claimant": "the-intercept",
+                    "entities": ["procom", "incarcerated-workers"],
+                },
+                request_only=True,
+            )
+        ],
         tags=["desk"],
     )
     def post(self, request, *args, **kwargs):

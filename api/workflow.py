@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -48,11 +48,13 @@ class TransitionView(ApiView):
         return claim_written_response(request, claim)
 
 
-def _transition_schema(summary: str, serializer) -> extend_schema:
+def _transition_schema(summary: str, serializer, example: dict | None = None) -> extend_schema:
     return extend_schema(
         summary=summary,
         description=IF_MATCH_NOTE,
         request=serializer,
+        # With the demo data's names, so that "Try it out" (and Schemathesis) get past validation.
+        examples=[OpenApiExample("Example", value=example, request_only=True)] if example else None,
         responses={200: ClaimOutSerializer, **error_responses(400, 401, 403, 404, 409, 412, 413, 415, 429)},
         tags=["workflow"],
     )
@@ -63,7 +65,7 @@ class SubmitView(TransitionView):
 
     transition = staticmethod(services.claim_submit_for_review)
 
-    @_transition_schema("Submit a draft for review", NoteSerializer)
+    @_transition_schema("Submit a draft for review", NoteSerializer, {"note": "Ready: two outlets quoted."})
     def post(self, request, pk: int):
         return super().post(request, pk)
 
@@ -74,7 +76,7 @@ class AssignView(TransitionView):
     input_serializer = AssignSerializer
     transition = staticmethod(services.claim_assign_reviewers)
 
-    @_transition_schema("Assign reviewers", AssignSerializer)
+    @_transition_schema("Assign reviewers", AssignSerializer, {"reviewers": ["reviewer1", "reviewer2"]})
     def post(self, request, pk: int):
         return super().post(request, pk)
 
@@ -85,7 +87,7 @@ class SendBackView(TransitionView):
     input_serializer = ReasonSerializer
     transition = staticmethod(services.claim_send_back)
 
-    @_transition_schema("Send a claim back to draft", ReasonSerializer)
+    @_transition_schema("Send a claim back to draft", ReasonSerializer, {"reason": "The quote needs its source."})
     def post(self, request, pk: int):
         return super().post(request, pk)
 
@@ -96,7 +98,11 @@ class PublishView(TransitionView):
     input_serializer = PublishSerializer
     transition = staticmethod(services.claim_publish)
 
-    @_transition_schema("Publish the verdict", PublishSerializer)
+    @_transition_schema(
+        "Publish the verdict",
+        PublishSerializer,
+        {"rating": "false", "summary": "The contract records show otherwise.", "resolution": "Both reviews agree."},
+    )
     def post(self, request, pk: int):
         return super().post(request, pk)
 
@@ -107,7 +113,11 @@ class CorrectView(TransitionView):
     input_serializer = CorrectSerializer
     transition = staticmethod(services.verdict_correct)
 
-    @_transition_schema("Correct the verdict", CorrectSerializer)
+    @_transition_schema(
+        "Correct the verdict",
+        CorrectSerializer,
+        {"rating": "mostly-true", "summary": "Accurate, but the date was wrong.", "note": "Fixed a date."},
+    )
     def post(self, request, pk: int):
         return super().post(request, pk)
 
@@ -118,7 +128,7 @@ class RetractView(TransitionView):
     input_serializer = ReasonSerializer
     transition = staticmethod(services.verdict_retract)
 
-    @_transition_schema("Retract the verdict", ReasonSerializer)
+    @_transition_schema("Retract the verdict", ReasonSerializer, {"reason": "The source was withdrawn."})
     def post(self, request, pk: int):
         return super().post(request, pk)
 

@@ -81,3 +81,27 @@ def test_docs_page_has_no_inline_script_or_style_and_its_start_script_is_a_file(
     assert script.status_code == 200
     assert script["Content-Type"].startswith("application/javascript")
     assert b'url: "/api/schema/"' in script.content
+
+
+def test_links_lead_from_lists_and_creates_to_operations_that_exist():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = {
+        operation["operationId"]: operation for methods in schema["paths"].values() for operation in methods.values()
+    }
+    links = {
+        (path, method, status): response["links"]
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+        for status, response in operation["responses"].items()
+        if "links" in response
+    }
+    assert len(links) >= 8
+    for source, named in links.items():
+        for name, link in named.items():
+            target = operations[link["operationId"]]
+            path_parameters = {p["name"] for p in target.get("parameters", ()) if p["in"] == "path"}
+            assert {p for p in link["parameters"] if "." not in p} == path_parameters, (source, name)
+    created = links[("/api/claims/", "post", "201")]["SubmitCreatedClaim"]
+    assert created == {"operationId": "claims_submit_create", "parameters": {"id": "$response.body#/id"}}
+    edit = links[("/api/claims/{id}/", "get", "200")]["PartialUpdateClaim"]
+    assert edit["parameters"]["header.If-Match"] == "$response.header.ETag"
