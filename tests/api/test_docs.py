@@ -105,3 +105,19 @@ def test_links_lead_from_lists_and_creates_to_operations_that_exist():
     assert created == {"operationId": "claims_submit_create", "parameters": {"id": "$response.body#/id"}}
     edit = links[("/api/claims/{id}/", "get", "200")]["PartialUpdateClaim"]
     assert edit["parameters"]["header.If-Match"] == "$response.header.ETag"
+
+
+def test_the_schema_says_which_operations_anyone_may_call_without_a_token():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    anonymous = {
+        (method, path)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+        if {} in operation.get("security", [])
+    }
+    assert ("get", "/api/claims/") in anonymous
+    assert ("get", "/api/claims/{id}/") in anonymous
+    assert ("get", "/api/documents/") in anonymous
+    assert ("post", "/api/claims/") not in anonymous
+    assert ("get", "/api/agreement/") not in anonymous  # editors only
+    assert ("get", "/api/external-reviews/") not in anonymous  # staff only
