@@ -4,7 +4,8 @@ A mirror keeps the `next` token of the last page it applied and asks for `?after
 positions become visible in commit order (claims/changelog.py), so nothing committed later can
 appear behind a token already handed out. Each reader sees the changes of
 `Change.objects.visible_to(user)`: the public sees every change made while a claim was public,
-a claim leaving the public view included (`left_public_view`). One query per page.
+a claim leaving the public view included (`left_public_view`). One query per page (each event's
+`url`, the claim's public page, comes with it).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rest_framework import exceptions, serializers
 from api import clock
 from api.base import dumps, error_responses
 from api.claims import CONDITIONAL_PARAMETERS, NOT_MODIFIED, ApiView, cached_response
-from claims.changelog import as_event
+from claims.changelog import as_events
 from claims.models import Change, Claim
 
 PAGE_SIZE = 100
@@ -78,6 +79,9 @@ class ChangeEventSerializer(serializers.Serializer):
         help_text="True when the change took the claim out of the public view: drop it from a public mirror."
     )
     at = serializers.DateTimeField(help_text="When the change was written (positions, not times, give the order).")
+    url = serializers.URLField(
+        allow_null=True, help_text="The claim's public page when the public sees the claim after the change, else null."
+    )
     detail = serializers.DictField(help_text="Specifics, by kind: fields edited, verdict version, document, ...")
 
 
@@ -123,11 +127,14 @@ class ChangesView(ApiView):
 
         def build():
             rows = list(
-                Change.objects.visible_to(request.user).filter(position__gt=after).order_by("position")[: size + 1]
+                Change.objects.visible_to(request.user)
+                .filter(position__gt=after)
+                .with_page_slug()
+                .order_by("position")[: size + 1]
             )
             page = rows[:size]
             body = {
-                "results": [as_event(change) for change in page],
+                "results": as_events(page),
                 "next": encode_token(page[-1].position if page else after),
                 "has_more": len(rows) > size,
             }

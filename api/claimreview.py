@@ -5,6 +5,7 @@ Strict in what we publish:
   `bestRating` and `worstRating` are given only for ratings on the numeric scale; an
   off-scale rating such as "Unproven" has no place between worst and best, so those three
   are omitted rather than invented.
+- A verdict with a `valid_until` date says so as `expires`.
 - A corrected verdict has `dateModified` and a `correction` (CorrectionComment) per
   correction; a retracted one also has `creativeWorkStatus: "Retracted"`.
 - `itemReviewed` is a `Claim` whose `author` is the claimant (Person or Organization) and
@@ -101,6 +102,9 @@ def claim_review(claim: dict, *, context: bool = True) -> dict:
             for v in later
             if v["version"] > 1
         ]
+    if verdict["valid_until"] is not None:
+        # schema.org CreativeWork.expires: the date after which the verdict no longer holds.
+        review["expires"] = _iso(verdict["valid_until"])
     if claim["status"] == "retracted":
         review["creativeWorkStatus"] = "Retracted"
     return review

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -102,6 +102,17 @@ def refuse_hidden_claim(user, pk: int) -> None:
     (only when it exists), else nothing (the caller answers 404)."""
     if sees_assigned_claims(user) and Claim.objects.filter(pk=pk).exists():
         raise NotPermitted("claim_not_assigned", NOT_ASSIGNED)
+
+
+def merged_redirect(request, pk: int, at: clock.Clock, url_name: str) -> HttpResponse | None:
+    """301 to the survivor's address when claim `pk` was merged into another one (that the caller
+    may see: else the survivor's own 404 or 403)."""
+    if at.status != Claim.Status.MERGED:
+        return None
+    survivor = Claim.objects.merged_away().filter(pk=pk).values_list("merged_into_id", flat=True).first()
+    visible_claim(request.user, survivor)
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(reverse(url_name, args=[survivor]) + (f"?{query}" if query else ""))
 
 
 def claim_etag(request, at: clock.Clock, variant: str = "") -> str:
@@ -286,8 +297,8 @@ class ClaimDetailView(ApiView):
     serializer_class = ClaimOutSerializer
     queryset = Claim.objects.none()
 
-    def visible_clock(self, pk: int) -> clock.Clock:
-        at = clock.for_claim(pk, self.request.user)
+    def visible_clock(self, pk: int, at: clock.Clock | None = None) -> clock.Clock:
+        at = at or clock.for_claim(pk, self.request.user)
         if at.status is None:
             raise exceptions.NotFound("No such claim.")
         # The status decides for the public and for editors without another query.
@@ -303,7 +314,11 @@ class ClaimDetailView(ApiView):
     )
     def get(self, request, pk: int):
         as_of = parse_as_of(request)
-        at = self.visible_clock(pk)
+        at = clock.for_claim(pk, request.user)
+        redirect = merged_redirect(request, pk, at, "claim-detail")
+        if redirect is not None:
+            return redirect
+        at = self.visible_clock(pk, at)
 
         def build():
             return dumps(represent_claim(pk, viewer=request.user, as_of=as_of)), {}
@@ -386,6 +401,9 @@ class ClaimReviewView(ApiView):
     )
     def get(self, request, pk: int):
         at = clock.for_claim(pk, request.user)
+        redirect = merged_redirect(request, pk, at, "claim-claimreview")
+        if redirect is not None:
+            return redirect
         # Only a published (or retracted) verdict has a ClaimReview, for staff as for everyone.
         if at.status not in PUBLIC_STATUSES:
             raise exceptions.NotFound("This claim has no published verdict.")

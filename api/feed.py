@@ -221,10 +221,12 @@ def _verdicts(ids: list[int], *, as_of: datetime | None = None) -> dict[int, lis
             "summary",
             "correction_note",
             "published_at",
+            "valid_until",
+            "recheck_by",
         )
     )
     grouped: dict[int, list[dict]] = defaultdict(list)
-    for claim_id, version, kind, label, slug, value, best, worst, summary, note, published_at in rows:
+    for claim_id, version, kind, label, slug, value, best, worst, summary, note, published_at, until, recheck in rows:
         grouped[claim_id].append(
             {
                 "version": version,
@@ -240,6 +242,8 @@ def _verdicts(ids: list[int], *, as_of: datetime | None = None) -> dict[int, lis
                 "summary": summary,
                 "correction_note": note,
                 "published_at": published_at,
+                "valid_until": until,
+                "recheck_by": recheck,
             }
         )
     return grouped

@@ -43,6 +43,10 @@ class VerdictOutSerializer(serializers.Serializer):
     summary = serializers.CharField()
     correction_note = serializers.CharField(allow_blank=True, help_text="What a correction changed, or why retracted.")
     published_at = serializers.DateTimeField()
+    valid_until = serializers.DateField(
+        allow_null=True, help_text="The last day the verdict holds, if the desk set one."
+    )
+    recheck_by = serializers.DateField(allow_null=True, help_text="When the desk looks at the verdict again.")
 
 
 class AppearanceOutSerializer(serializers.Serializer):

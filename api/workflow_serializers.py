@@ -10,6 +10,9 @@ from claims.models import Conflict, SourceDocument
 from reviews.models import Evidence, Rating
 from reviews.services import EvidenceInput
 
+VALID_UNTIL_HELP = "YYYY-MM-DD: the last day the verdict holds (none: no end)."
+RECHECK_BY_HELP = "YYYY-MM-DD: when the desk looks at it again (none: RECHECK_AFTER_DAYS for the claim's kind)."
+
 
 def _rating_field(**kwargs) -> serializers.SlugRelatedField:
     return serializers.SlugRelatedField(
@@ -74,9 +77,13 @@ class PublishSerializer(StrictSerializerMixin, serializers.Serializer):
     cited_conflicts = BoundedListField(
         child=serializers.PrimaryKeyRelatedField(queryset=Conflict.objects.all()), required=False, max_length=50
     )
+    valid_until = serializers.DateField(required=False, allow_null=True, help_text=VALID_UNTIL_HELP)
+    recheck_by = serializers.DateField(required=False, allow_null=True, help_text=RECHECK_BY_HELP)
 
 
 class CorrectSerializer(StrictSerializerMixin, serializers.Serializer):
     rating = _rating_field()
     summary = serializers.CharField(max_length=10000)
     note = serializers.CharField(max_length=5000, help_text="What the correction changes.")
+    valid_until = serializers.DateField(required=False, allow_null=True, help_text=VALID_UNTIL_HELP)
+    recheck_by = serializers.DateField(required=False, allow_null=True, help_text=RECHECK_BY_HELP)

@@ -11,7 +11,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models
 from django.db.models import Count, Exists, OuterRef, Prefetch
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -463,8 +463,10 @@ class AppearanceInline(admin.TabularInline):
     model = Appearance
     form = AppearanceForm
     extra = 1
-    fields = ["document", "exact", "occurrence", "prefix", "suffix", "start", "end", "anchor_state", "anchor_note"]
-    readonly_fields = ["start", "end", "anchor_state", "anchor_note"]
+    fields = [
+        "document", "exact", "occurrence", "prefix", "suffix", "start", "end", "anchor_state", "anchor_note", "move",
+    ]  # fmt: skip
+    readonly_fields = ["start", "end", "anchor_state", "anchor_note", "move"]
     autocomplete_fields = ["document"]
 
     def get_queryset(self, request):
@@ -477,6 +479,14 @@ class AppearanceInline(admin.TabularInline):
     @admin.display(description="occurrence")
     def occurrence(self, obj) -> str:
         return ""
+
+    @admin.display(description="move")
+    def move(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return ""
+        return format_html(
+            '<a href="{}">Move to another claim</a>', reverse("admin:claims_appearance_move", args=[obj.pk])
+        )
 
 
 class ClaimForm(forms.ModelForm):
@@ -615,6 +625,32 @@ class DocumentFilter(ShortListOrSearchFilter):
         return models.Q(pk__in=Appearance.objects.filter(document__in=documents).values("claim_id"))
 
 
+class MergeForm(forms.Form):
+    survivor = forms.TypedChoiceField(
+        coerce=int, widget=forms.RadioSelect, help_text="The claim that stays; the other one is merged into it."
+    )
+
+    def __init__(self, *args, claims: list[Claim], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["survivor"].choices = [(c.pk, f"{c.slug} ({c.get_status_display().lower()})") for c in claims]
+
+
+class MoveAppearanceForm(forms.Form):
+    to = forms.CharField(label="To claim", help_text="The id or the slug of the claim the quote belongs to.")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_to(self) -> Claim:
+        value = self.cleaned_data["to"].strip()
+        lookup = {"pk": int(value)} if value.isdigit() else {"slug": value}
+        claim = Claim.objects.visible_to(self.user).filter(**lookup).first()
+        if claim is None:
+            raise ValidationError(f"There is no claim {value!r} that you may see.")
+        return claim
+
+
 @admin.register(Claim)
 class ClaimAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
     """The claim pages, for the claims the user may see (Claim.objects.visible_to). The reviews app
@@ -630,6 +666,7 @@ class ClaimAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
     # "N results (M total)" costs a second count over the whole archive on every page.
     show_full_result_count = False
     list_select_related = ["claimant"]
+    actions = ["merge_selected"]
     search_fields = ["text", "slug", "appearances__exact"]
     autocomplete_fields = ["claimant", "entities"]
     readonly_fields = ["status", "version", "first_appearance_link", "created_by", "created_at", "updated_at"]
@@ -662,7 +699,101 @@ class ClaimAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None:
             readonly.append("slug")  # the slug is the claim's public key
+            if obj.merged_into_id:
+                readonly.append("merged_into_link")
         return readonly
+
+    @admin.display(description="merged into")
+    def merged_into_link(self, obj) -> str:
+        return _claim_link(obj.merged_into) if obj.merged_into_id else "-"
+
+    def get_urls(self):
+        return [
+            path("merge/", self.admin_site.admin_view(self.merge_view), name="claims_claim_merge"),
+            path(
+                "appearance/<int:appearance_id>/move/",
+                self.admin_site.admin_view(self.move_appearance_view),
+                name="claims_appearance_move",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description="Merge the two selected claims…", permissions=["change"])
+    def merge_selected(self, request, queryset):
+        ids = sorted(queryset.values_list("pk", flat=True))
+        if len(ids) != 2:
+            self.message_user(request, "Select exactly two claims to merge.", messages.WARNING)
+            return None
+        return HttpResponseRedirect(reverse("admin:claims_claim_merge") + f"?ids={ids[0]},{ids[1]}")
+
+    def merge_view(self, request):
+        """Confirm a merge: the editor picks the survivor; claims.services.claim_merge does the rest."""
+        raw = (request.POST.get("ids") or request.GET.get("ids") or "").split(",")
+        ids = [int(value) for value in raw if value.strip().isdigit()]
+        claims = list(self.get_queryset(request).filter(pk__in=ids).select_related("claimant").order_by("pk"))
+        if len(set(ids)) != 2 or len(claims) != 2 or not self.has_change_permission(request):
+            self.message_user(request, "Select exactly two claims you may see to merge.", messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
+        form = MergeForm(request.POST or None, claims=claims)
+        if request.method == "POST" and form.is_valid():
+            survivor = next(c for c in claims if c.pk == form.cleaned_data["survivor"])
+            merged = next(c for c in claims if c.pk != survivor.pk)
+            try:
+                result = services.claim_merge(survivor=survivor, merged=merged, by=request.user)
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                kept = f"; kept on {merged.slug}: {', '.join(result.facts_kept)}" if result.facts_kept else ""
+                self.message_user(
+                    request,
+                    f"Merged {merged.slug} into {survivor.slug}: {result.appearances_moved} appearances moved "
+                    f"({result.appearances_already_there} already there), facts moved: "
+                    f"{', '.join(result.facts_moved) or 'none'}{kept}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[survivor.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge two claims",
+            "opts": self.model._meta,
+            "form": form,
+            "claims": claims,
+            "ids": f"{claims[0].pk},{claims[1].pk}",
+        }
+        return TemplateResponse(request, "admin/claims/claim/merge.html", context)
+
+    def move_appearance_view(self, request, appearance_id: int):
+        """Move one appearance to the claim its quote really reports (claims.services.appearance_move)."""
+        appearance = (
+            Appearance.objects.visible_to(request.user)
+            .select_related("claim", "document")
+            .filter(pk=appearance_id)
+            .first()
+        )
+        if appearance is None:
+            raise Http404("No such appearance.")
+        back = reverse("admin:claims_claim_change", args=[appearance.claim_id])
+        form = MoveAppearanceForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            target = form.cleaned_data["to"]
+            try:
+                services.appearance_move(appearance=appearance, to=target, by=request.user)
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                self.message_user(request, f"Moved the appearance to {target.slug}.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[target.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Move an appearance of {appearance.claim.slug}",
+            "opts": self.model._meta,
+            "form": form,
+            "appearance": appearance,
+            "back": back,
+        }
+        return TemplateResponse(request, "admin/claims/claim/move_appearance.html", context)
 
     def get_object(self, request, object_id, from_field=None):
         queryset = self.get_queryset(request).prefetch_related(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import connection
 from django.dispatch import Signal
 
@@ -81,8 +82,28 @@ def record(
     return changes
 
 
+def as_events(changes: list[Change]) -> list[dict]:
+    """Changes as readers receive them, the same in GET /api/changes/ and in webhook payloads.
+
+    An event of a claim the public sees after the change carries `url`, its public page: from
+    `page_slug` when the changes were read `with_page_slug()`, else one query for the slugs.
+    """
+    public = {change.claim_id for change in changes if change.public_after and not hasattr(change, "page_slug")}
+    slugs = dict(Claim.objects.filter(pk__in=public).values_list("pk", "slug")) if public else {}
+    return [
+        _event(
+            change, getattr(change, "page_slug", None) or slugs.get(change.claim_id) if change.public_after else None
+        )
+        for change in changes
+    ]
+
+
 def as_event(change: Change) -> dict:
-    """A change as readers receive it, the same in GET /api/changes/ and in webhook payloads."""
+    """One change as readers receive it (see as_events)."""
+    return as_events([change])[0]
+
+
+def _event(change: Change, slug: str | None) -> dict:
     return {
         "position": change.position,
         "claim": change.claim_id,
@@ -92,5 +113,13 @@ def as_event(change: Change) -> dict:
         # A claim that leaves the public view says so: a retraction or a withdrawal is never silence.
         "left_public_view": change.public_before and not change.public_after,
         "at": change.at.isoformat(),
+        # The public page of the claim (None while it has none); a merged-away claim has none:
+        # its event names the survivor in detail.merged_into.
+        "url": page_url(slug) if slug else None,
         "detail": change.detail,
     }
+
+
+def page_url(slug: str) -> str:
+    """The absolute address of a claim's public page (PUBLISHER_URL + its path)."""
+    return settings.PUBLISHER_URL.rstrip("/") + Claim.page_path(slug)

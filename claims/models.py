@@ -104,6 +104,8 @@ class Claim(models.Model):
         REVIEWED = "reviewed", "Reviewed"
         PUBLISHED = "published", "Published"
         RETRACTED = "retracted", "Retracted"
+        # Folded into another claim (`merged_into`): its URLs answer 301 to the survivor's.
+        MERGED = "merged", "Merged into another claim"
 
     text = models.TextField()
     slug = models.SlugField(max_length=120, unique=True)
@@ -122,6 +124,10 @@ class Claim(models.Model):
     # when the first verdict went out, and when the latest verdict version did.
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     verdict_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set by claims.services.claim_merge: the claim that took this one's appearances and facts.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_claims", editable=False
+    )
 
     objects = ClaimQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[entities])
@@ -137,6 +143,11 @@ class Claim(models.Model):
                 condition=Q(published_at__isnull=True) | Q(verdict_updated_at__gte=models.F("published_at")),
                 name="claim_verdict_updated_after_published",
             ),
+            models.CheckConstraint(
+                condition=Q(status="merged", merged_into__isnull=False) | (~Q(status="merged") & Q(merged_into=None)),
+                name="claim_merged_iff_merged_into",
+            ),
+            models.CheckConstraint(condition=~Q(merged_into=models.F("id")), name="claim_not_merged_into_itself"),
         ]
         indexes = [
             # The public feed: published claims in publication or update order, unique by id.

@@ -82,6 +82,10 @@ class ClaimQuerySet(models.QuerySet):
         """The claims `user` may see, in every door (API, admin, feeds); see `claim_visibility`."""
         return self.filter(claim_visibility(user))
 
+    def merged_away(self) -> ClaimQuerySet:
+        """Claims merged into another (`merged_into`, one hop): their addresses redirect there."""
+        return self.filter(status="merged")
+
     def naming(self, entity) -> ClaimQuerySet:
         """Claims whose representation shows the entity: as claimant, subject or a party to a fact."""
         from claims.models import ContractRelation, Entity, EventFact, KnowledgeFact, QuantityFact, WageFigure
@@ -112,6 +116,14 @@ class ChangeQuerySet(models.QuerySet):
         A claim leaving the public view (a retraction, a withdrawal) is therefore public too.
         """
         return self.filter(models.Q(public_before=True) | models.Q(public_after=True))
+
+    def with_page_slug(self) -> ChangeQuerySet:
+        """Each change with its claim's slug (`page_slug`), for the event's public page, in the same query."""
+        from claims.models import Claim
+
+        return self.annotate(
+            page_slug=models.Subquery(Claim.objects.filter(pk=models.OuterRef("claim_id")).values("slug")[:1])
+        )
 
     def visible_to(self, user) -> ChangeQuerySet:
         """The public changes for everyone; for the desk also the changes to claims it sees beyond the public view.

@@ -24,7 +24,7 @@ from django.utils.text import slugify
 
 from claims import anchoring, changelog, fetch
 from claims.errors import NotPermitted, ServiceError, StaleVersion, TransitionNotAllowed
-from claims.models import AnchorCheck, Appearance, Change, Claim, Entity, SourceDocument
+from claims.models import AnchorCheck, Appearance, Change, Claim, Entity, KnowledgeFact, SourceDocument
 from claims.querysets import PUBLIC_STATUSES
 from claims.reanchor import Anchor, AnchorState, Outcome, Reanchorer
 
@@ -510,6 +510,7 @@ def claim_update(
         # The row lock makes the version check and the bump one step: two editors saving
         # at once are serialised, and the second sees the first one's version.
         locked = Claim.objects.select_for_update().get(pk=claim.pk)
+        check_claim_open(locked)
         if locked.version != expected_version:
             raise StaleVersion(
                 message=(
@@ -586,6 +587,7 @@ def appearance_add(
     with transaction.atomic():
         # Serialise anchoring on one claim, so the duplicate-span check below stays true.
         locked = Claim.objects.select_for_update().get(pk=claim.pk)
+        check_claim_open(locked)
         appearance = Appearance(claim=claim, document=document, **selector.fields())
         try:
             appearance.full_clean()
@@ -647,3 +649,162 @@ def check_appearance_removable(claim: Claim) -> None:
             f"This claim is {claim.get_status_display().lower()}: its appearances were published with the verdict "
             "and cannot be removed or moved. If a source no longer holds, correct or retract the verdict.",
         )
+
+
+# --- Merge and move -----------------------------------------------------------------
+
+# The structured facts a claim may carry, one of each (their reverse one-to-one names).
+_FACT_RELATIONS = ("wage", "contract", "knowledge", "quantity", "event")
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    survivor: Claim
+    merged: Claim
+    appearances_moved: int
+    # Spans the survivor already had: the merged claim's copy is dropped (history keeps it).
+    appearances_already_there: int
+    facts_moved: list[str]
+    # Facts of a kind the survivor already carries stay with the merged claim, for an editor to compare.
+    facts_kept: list[str]
+
+
+def _lock_pair(first: Claim, second: Claim) -> tuple[Claim, Claim]:
+    # Both rows, always in id order: two merges of the same pair cannot wait on each other.
+    locked = {c.pk: c for c in Claim.objects.select_for_update().filter(pk__in=[first.pk, second.pk]).order_by("pk")}
+    return locked[first.pk], locked[second.pk]
+
+
+def check_claim_open(claim: Claim) -> None:
+    """Refuse writes to a claim that was merged into another: its survivor takes them."""
+    if claim.status == Claim.Status.MERGED:
+        raise TransitionNotAllowed(
+            "claim_merged",
+            f"Claim {claim.slug} was merged into claim {claim.merged_into_id}; work on that claim instead.",
+        )
+
+
+def claim_merge(*, survivor: Claim, merged: Claim, by) -> MergeResult:
+    """Fold `merged` into `survivor`: its appearances, entities and facts move, it keeps a
+    `merged_into` pointer (its URLs answer 301) and the change log says so for both.
+
+    The apps above add their rules through MERGE_CHECKS (reviews refuses two published verdicts
+    that disagree), called with both claims locked, before anything is written.
+    """
+    require_user(by, "claims.change_claim")
+    require_user(by, "claims.change_appearance")
+    if survivor.pk == merged.pk:
+        raise TransitionNotAllowed("merge_same_claim", "A claim cannot be merged into itself.")
+    # claims.facts imports this module: imported when called.
+    from claims.facts import conflicts
+    from claims.facts.services import _serialize_detection
+
+    with transaction.atomic():
+        # Detection below writes conflicts naming other claims: its lock comes before any row lock.
+        _serialize_detection()
+        survivor, merged = _lock_pair(survivor, merged)
+        check_claim_open(survivor)
+        check_claim_open(merged)
+        if merged.status in PUBLIC_STATUSES and survivor.status not in PUBLIC_STATUSES:
+            raise TransitionNotAllowed(
+                "merge_keeps_published",
+                f"Claim {merged.slug} has a public verdict and {survivor.slug} does not: "
+                "keep the published claim as the survivor, so its readers are sent to a verdict.",
+            )
+        for path in settings.MERGE_CHECKS:
+            import_string(path)(survivor=survivor, merged=merged)
+
+        taken = set(Appearance.objects.filter(claim=survivor).values_list("document_id", "start", "end"))
+        moved = already = 0
+        for appearance in Appearance.objects.filter(claim=merged).order_by("pk"):
+            _record_by(appearance, by)
+            if (appearance.document_id, appearance.start, appearance.end) in taken:
+                appearance.delete()
+                already += 1
+                continue
+            appearance.claim = survivor
+            appearance.save()
+            moved += 1
+        survivor.entities.add(*merged.entities.all())
+
+        facts_moved, facts_kept = [], []
+        for relation in _FACT_RELATIONS:
+            # A missing reverse one-to-one raises an AttributeError subclass: getattr's default.
+            fact = getattr(merged, relation, None)
+            if fact is None:
+                continue
+            if getattr(survivor, relation, None) is not None:
+                facts_kept.append(relation)
+                continue
+            if relation == "knowledge" and fact.subject_claim_id == survivor.pk:
+                # About the survivor itself once merged: say what in words instead.
+                fact.subject_text = fact.subject_text or survivor.text
+                fact.subject_claim = None
+            fact.claim = survivor
+            _record_by(fact, by)
+            fact.save()
+            facts_moved.append(relation)
+        # Knowledge about the merged claim is now knowledge about the survivor.
+        for fact in KnowledgeFact.objects.filter(subject_claim=merged).exclude(claim=survivor):
+            fact.subject_claim = survivor
+            _record_by(fact, by)
+            fact.save()
+        # Claims merged into `merged` earlier now point at the survivor: every redirect is one hop.
+        for earlier in Claim.objects.filter(merged_into=merged):
+            earlier.merged_into = survivor
+            _record_by(earlier, by)
+            earlier.save(update_fields=["merged_into"])
+
+        status_before = merged.status
+        merged.status, merged.merged_into = Claim.Status.MERGED, survivor
+        merged.version += 1
+        merged._change_reason = f"Merged into claim {survivor.pk} ({survivor.slug})"
+        _record_by(merged, by)
+        merged.save()
+        survivor.version += 1
+        survivor._change_reason = f"Took over claim {merged.pk} ({merged.slug})"
+        _record_by(survivor, by)
+        survivor.save()
+        if facts_moved:
+            conflicts.detect_for_claim(claim=survivor, by=by)
+        conflicts.detect_for_claim(claim=merged, by=by)
+
+        changelog.record(
+            [merged],
+            Change.Kind.MERGED,
+            status_before={merged.pk: status_before},
+            detail={"merged_into": survivor.pk, "survivor": survivor.pk},
+        )
+        changelog.record(
+            [survivor],
+            Change.Kind.MERGED,
+            detail={"survivor": survivor.pk, "absorbed": merged.pk, "appearances_moved": moved},
+        )
+    return MergeResult(survivor, merged, moved, already, facts_moved, facts_kept)
+
+
+def appearance_move(*, appearance: Appearance, to: Claim, by) -> Appearance:
+    """Move one anchor to another claim (the quote reports that claim, not this one).
+
+    A published or retracted claim keeps its sources (check_appearance_removable).
+    """
+    require_user(by, "claims.change_appearance")
+    with transaction.atomic():
+        source, target = _lock_pair(Claim(pk=appearance.claim_id), to)
+        if source.pk == target.pk:
+            raise ValidationError({"to": "The appearance already belongs to this claim."})
+        check_appearance_removable(source)
+        check_claim_open(target)
+        appearance = Appearance.objects.select_for_update().get(pk=appearance.pk)
+        if Appearance.objects.filter(
+            claim=target, document_id=appearance.document_id, start=appearance.start, end=appearance.end
+        ).exists():
+            raise ValidationError({"to": f"Claim {target.slug} is already anchored at this quote."})
+        appearance.claim = target
+        _record_by(appearance, by)
+        appearance.save()
+        changelog.record([source], Change.Kind.APPEARANCE, detail={"appearance": appearance.pk, "moved_to": target.pk})
+        changelog.record(
+            [target], Change.Kind.APPEARANCE, detail={"appearance": appearance.pk, "moved_from": source.pk}
+        )
+    return appearance

@@ -163,6 +163,13 @@ def public_claim_id(slug: str) -> int | None:
     return Claim.objects.published().filter(slug=slug).values_list("id", flat=True).first()
 
 
+def survivor_page(slug: str) -> str | None:
+    """The page of the public claim a merged-away claim was merged into, if there is one."""
+    survivor = Claim.objects.merged_away().filter(slug=slug, merged_into__status__in=PUBLIC_STATUSES)
+    found = survivor.values_list("merged_into__slug", flat=True).first()
+    return Claim.page_path(found) if found else None
+
+
 def claim_page(claim_id: int) -> dict:
     """Everything a claim's page shows (a public claim, by id)."""
     rows = list(feed.claim_rows(Claim.objects.published().filter(pk=claim_id)))

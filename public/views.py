@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.safestring import mark_safe
@@ -45,6 +45,9 @@ def index(request):
 def claim(request, slug: str):
     claim_id = pages.public_claim_id(slug)
     if claim_id is None:
+        survivor = pages.survivor_page(slug)
+        if survivor is not None:
+            return HttpResponsePermanentRedirect(survivor)
         raise Http404("No published fact-check at this address.")
 
     def build():

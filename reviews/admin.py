@@ -276,6 +276,11 @@ class ReasonForm(TransitionForm):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
 
 
+DATE = forms.DateInput(attrs={"type": "date"})
+VALID_UNTIL_HELP = "Optional: the last day the verdict holds (e.g. while a contract runs)."
+RECHECK_BY_HELP = "Optional: when the desk looks at it again; blank: the default for the claim's kind."
+
+
 class PublishForm(TransitionForm):
     rating = forms.ModelChoiceField(queryset=Rating.objects.all())
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="The public verdict.")
@@ -285,6 +290,8 @@ class PublishForm(TransitionForm):
         help_text="Required when the reviewers disagree: how the disagreement was settled.",
     )
     cited_conflicts = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+    valid_until = forms.DateField(required=False, widget=DATE, help_text=VALID_UNTIL_HELP)
+    recheck_by = forms.DateField(required=False, widget=DATE, help_text=RECHECK_BY_HELP)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -303,6 +310,8 @@ class CorrectForm(TransitionForm):
     rating = forms.ModelChoiceField(queryset=Rating.objects.all())
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
     note = forms.CharField(label="Correction note", widget=forms.Textarea(attrs={"rows": 3}))
+    valid_until = forms.DateField(required=False, widget=DATE, help_text=VALID_UNTIL_HELP)
+    recheck_by = forms.DateField(required=False, widget=DATE, help_text=RECHECK_BY_HELP)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -310,6 +319,7 @@ class CorrectForm(TransitionForm):
         if current is not None:
             self.fields["rating"].initial = current.rating_id
             self.fields["summary"].initial = current.summary
+            self.fields["valid_until"].initial = current.valid_until
 
 
 # action -> (button label, form, service call)

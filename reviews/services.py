@@ -25,7 +25,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from claims import anchoring, changelog
-from claims.errors import StaleVersion
+from claims.errors import StaleVersion, TransitionNotAllowed
 from claims.models import Change, Claim, Conflict, SourceDocument
 from reviews import notifications, transitions
 from reviews.models import Assignment, Evidence, Rating, Recheck, Review, Transition, Verdict
@@ -333,8 +333,13 @@ def _validate_conflicts(errors: dict, claim: Claim, cited_conflicts) -> list[Con
     return conflicts
 
 
-def _validity(valid_until: date | None, recheck_by: date | None) -> dict:
+def _validity(errors: dict, valid_until: date | None, recheck_by: date | None) -> dict:
     # Only what the editor gave: _write_verdict fills in the default re-check date.
+    today = timezone.now().date()
+    if valid_until is not None and valid_until < today:
+        errors["valid_until"] = "A verdict cannot stop holding before it is published: give today or a later date."
+    if recheck_by is not None and recheck_by < today:
+        errors["recheck_by"] = "The re-check date is in the past: give today or a later date."
     fields = {"valid_until": valid_until}
     if recheck_by is not None:
         fields["recheck_by"] = recheck_by
@@ -385,6 +390,7 @@ def claim_publish(
                 errors, "resolution", resolution, "The reviewers disagree: record how the disagreement was resolved."
             )
         conflicts = _validate_conflicts(errors, locked, cited_conflicts)
+        validity = _validity(errors, valid_until, recheck_by)
         if errors:
             raise ValidationError(errors)
         verdict = _write_verdict(
@@ -396,7 +402,7 @@ def claim_publish(
             rating=rating,
             summary=summary.strip(),
             resolution=(resolution or "").strip(),
-            **_validity(valid_until, recheck_by),
+            **validity,
         )
         now = verdict.published_at
         locked.published_at = now
@@ -441,6 +447,7 @@ def verdict_correct(
         _require_rating(errors, rating)
         _require_text(errors, "summary", summary, "Write the corrected public summary.")
         _require_text(errors, "note", note, "Say what the correction changes.")
+        validity = _validity(errors, valid_until, recheck_by)
         if errors:
             raise ValidationError(errors)
         previous = Verdict.objects.current_of(locked)
@@ -454,7 +461,7 @@ def verdict_correct(
             summary=summary.strip(),
             resolution=previous.resolution,
             correction_note=note.strip(),
-            **_validity(valid_until, recheck_by),
+            **validity,
         )
         close_open_rechecks(locked, by=by, resolution=Recheck.Resolution.CORRECTED, note=note.strip())
         _move(
@@ -509,6 +516,29 @@ def verdict_retract(*, claim: Claim, by: AbstractBaseUser, reason: str, expected
         )
     _sync(claim, locked)
     return verdict
+
+
+def check_merge_verdicts(*, survivor: Claim, merged: Claim) -> None:
+    """Refuse to merge two claims whose published verdicts disagree (a MERGE_CHECKS rule).
+
+    Two current verdicts disagree when their ratings differ or when one is retracted and the other
+    stands: one claim cannot carry both. The editor corrects or retracts one first.
+    """
+    verdicts = [Verdict.objects.current_of(claim) for claim in (survivor, merged)]
+    if None in verdicts:
+        return
+    ours, theirs = verdicts
+    retracted = Verdict.Kind.RETRACTION
+    if ours.rating_id != theirs.rating_id or (ours.kind == retracted) != (theirs.kind == retracted):
+        raise TransitionNotAllowed(
+            "merge_verdicts_disagree",
+            f"Both claims carry published verdicts that disagree ({survivor.slug}: {_verdict_words(ours)}; "
+            f"{merged.slug}: {_verdict_words(theirs)}). Correct or retract one of them before merging.",
+        )
+
+
+def _verdict_words(verdict: Verdict) -> str:
+    return f"retracted {verdict.rating}" if verdict.kind == Verdict.Kind.RETRACTION else str(verdict.rating)
 
 
 def allowed_actions(*, claim: Claim, user) -> list[str]:

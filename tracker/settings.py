@@ -270,6 +270,13 @@ FETCH_ALLOW_PRIVATE = env_bool("FETCH_ALLOW_PRIVATE", False)
 # Measured on the curated set with `manage.py evaluate_matching`.
 MATCH_SUGGEST_THRESHOLD = env_float("MATCH_SUGGEST_THRESHOLD", 0.44)
 MATCH_LIKELY_THRESHOLD = env_float("MATCH_LIKELY_THRESHOLD", 0.7)
+# Where the worker stores the built matcher index for every process (claims/matching.py), and how
+# it refreshes: "background" (a task after each write to claims or appearances) or "inline" (the
+# request that first sees a write rebuilds it; for setups without a worker).
+MATCH_INDEX_DIR = Path(env_str("MATCH_INDEX_DIR", str(BASE_DIR / "var" / "match-index")))
+MATCH_INDEX_REFRESH = env_str("MATCH_INDEX_REFRESH", "background")
+if MATCH_INDEX_REFRESH not in ("background", "inline"):
+    raise ImproperlyConfigured("MATCH_INDEX_REFRESH must be 'background' or 'inline'")
 # Independent reviews needed before a claim counts as reviewed.
 REVIEWS_REQUIRED = env_int("REVIEWS_REQUIRED", 2)
 # Notifications by e-mail (reviews/notifications.py), sent by the task worker: printed to the
@@ -291,6 +298,9 @@ ASSIGNMENT_DUE_DAYS = env_int("ASSIGNMENT_DUE_DAYS", 7)
 # Called by claims.services.document_reanchor, in its transaction, with the report of a new
 # document version: how the apps above claims (which claims may not import) take part.
 REANCHOR_EXTENSIONS = ["reviews.rechecks.reanchor_evidence_and_open_rechecks"]
+# Called by claims.services.claim_merge with both claims locked, before anything moves: the rules
+# of the apps above claims (reviews refuses to merge two published verdicts that disagree).
+MERGE_CHECKS = ["reviews.services.check_merge_verdicts"]
 
 # Days after publication (or correction) when a verdict is due for a re-check, by claim kind:
 # a contract's status changes sooner than what someone once said.

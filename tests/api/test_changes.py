@@ -74,8 +74,25 @@ def test_a_claim_leaving_public_view_is_an_explicit_event(client, drive):
 def test_an_event_is_the_changelog_shape(client, drive):
     claim = drive("published")
     event = client.get("/api/changes/").json()["results"][0]
-    assert set(event) == {"position", "claim", "kind", "status", "public", "left_public_view", "at", "detail"}
+    assert set(event) == {"position", "claim", "kind", "status", "public", "left_public_view", "at", "url", "detail"}
     assert event["claim"] == claim.pk and event["detail"]["verdict_version"] == 1
+
+
+def test_an_event_of_a_public_claim_carries_its_public_page(client, drive, editor):
+    claim = drive("published")
+    [event] = client.get("/api/changes/").json()["results"]
+    assert event["url"] == f"http://testserver/claims/{claim.slug}/".replace("http://testserver", _publisher())
+    assert client.get(event["url"].removeprefix(_publisher())).status_code == 200
+    draft = drive("submitted")
+    client.force_authenticate(editor)
+    drafts = [e for e in client.get("/api/changes/").json()["results"] if e["claim"] == draft.pk]
+    assert drafts and all(e["url"] is None for e in drafts)  # no public page while it is not public
+
+
+def _publisher() -> str:
+    from django.conf import settings
+
+    return settings.PUBLISHER_URL.rstrip("/")
 
 
 @pytest.mark.parametrize("token", ["nonsense", "Zm9vOjEy", encode_token(1)[:-2] + "!!", "", "%00"])
