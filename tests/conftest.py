@@ -18,6 +18,20 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _match_index(settings, tmp_path):
+    # Each test its own store (history ids, the index's key, repeat across tests), built in the
+    # request: tests check matches right after a write, with no worker running.
+    # tests/claims/test_match_refresh.py turns the background refresh on.
+    from claims import matching
+
+    settings.MATCH_INDEX_DIR = tmp_path / "match-index"
+    settings.MATCH_INDEX_REFRESH = "inline"
+    matching.forget_index()
+    yield
+    matching.forget_index()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
