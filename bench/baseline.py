@@ -84,7 +84,8 @@ _VERDICT = """json_build_object(
         'label', r.label, 'slug', r.slug, 'value', r.value,
         'best', CASE WHEN r.value IS NULL THEN NULL ELSE s.best END,
         'worst', CASE WHEN r.value IS NULL THEN NULL ELSE s.worst END),
-    'summary', v.summary, 'correction_note', v.correction_note, 'published_at', {ts_v})"""
+    'summary', v.summary, 'correction_note', v.correction_note, 'published_at', {ts_v},
+    'valid_until', v.valid_until, 'recheck_by', v.recheck_by)"""
 
 _APPEARANCE = """json_build_object(
     'id', a.id, 'document', a.document_id, 'outlet', d.outlet, 'title', d.title, 'document_url', d.url,
