@@ -11,7 +11,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models
 from django.db.models import Count, Exists, OuterRef, Prefetch
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -718,6 +718,17 @@ class ClaimAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def page_refused(self, request, reason: str, *, status: int) -> TemplateResponse:
+        """The admin's refusal page (admin/refused.html) for a page that is not one object's."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Not allowed" if status == 403 else "Not found",
+            "reason": reason,
+            "changelist_url": reverse("admin:claims_claim_changelist"),
+        }
+        return TemplateResponse(request, "admin/refused.html", context, status=status)
+
     @admin.action(description="Merge the two selected claims…", permissions=["change"])
     def merge_selected(self, request, queryset):
         ids = sorted(queryset.values_list("pk", flat=True))
@@ -729,11 +740,15 @@ class ClaimAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
     def merge_view(self, request):
         """Confirm a merge: the editor picks the survivor; claims.services.claim_merge does the rest."""
         raw = (request.POST.get("ids") or request.GET.get("ids") or "").split(",")
-        ids = [int(value) for value in raw if value.strip().isdigit()]
+        ids = sorted({int(value) for value in raw if value.strip().isdigit()})
+        if len(ids) != 2:
+            return self.page_refused(request, "Select exactly two claims to merge.", status=404)
+        if not self.has_change_permission(request):
+            return self.page_refused(request, "Only editors merge claims.", status=403)
         claims = list(self.get_queryset(request).filter(pk__in=ids).select_related("claimant").order_by("pk"))
-        if len(set(ids)) != 2 or len(claims) != 2 or not self.has_change_permission(request):
-            self.message_user(request, "Select exactly two claims you may see to merge.", messages.WARNING)
-            return HttpResponseRedirect(reverse("admin:claims_claim_changelist"))
+        if len(claims) != 2:
+            missing = next(pk for pk in ids if pk not in {c.pk for c in claims})
+            return self.refused(request, str(missing))
         form = MergeForm(request.POST or None, claims=claims)
         if request.method == "POST" and form.is_valid():
             survivor = next(c for c in claims if c.pk == form.cleaned_data["survivor"])
@@ -771,7 +786,9 @@ class ClaimAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
             .first()
         )
         if appearance is None:
-            raise Http404("No such appearance.")
+            return self.page_refused(request, "There is no appearance with that id that you may see.", status=404)
+        if not request.user.has_perm("claims.change_appearance"):
+            return self.page_refused(request, "Only editors move appearances.", status=403)
         back = reverse("admin:claims_claim_change", args=[appearance.claim_id])
         form = MoveAppearanceForm(request.POST or None, user=request.user)
         if request.method == "POST" and form.is_valid():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import combinations
 
 import pytest
 from django.contrib import admin
@@ -26,7 +27,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from claims.facts import services as facts
-from claims.models import Claim, Conflict
+from claims.models import Appearance, Claim, Conflict
 from reviews import services
 from reviews.admin import WORKFLOW_ACTIONS
 from reviews.models import Review
@@ -169,11 +170,15 @@ def admin_urls(claims: dict[str, Claim]) -> list[str]:
                 ]
             elif names == {"id"}:
                 urls += [reverse(name, kwargs={"id": obj.pk}) for obj in objects]
+            elif names == {"appearance_id"}:
+                appearances = Appearance.objects.filter(claim__in=claims.values()).order_by("pk")
+                urls += [reverse(name, kwargs={"appearance_id": a.pk}) for a in appearances]
             else:
                 pytest.fail(f"cannot fill {pattern.name} {sorted(names)}: teach this walk its parameters")
         changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         urls += [f"{changelist}?q=zq", f"{changelist}?_popup=1&_to_field=id"]
     urls += [f"{reverse('admin:claims_claim_changelist')}?queue=assigned"]
+    urls += [f"{reverse('admin:claims_claim_merge')}?ids={a.pk},{b.pk}" for a, b in combinations(claims.values(), 2)]
     urls += [f"{reverse('admin:reviews_review_add')}?claim={c.pk}" for c in claims.values()]
     urls += autocomplete_urls()
     return urls
