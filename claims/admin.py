@@ -24,6 +24,7 @@ from claims.errors import ServiceError
 from claims.facts.admin import CLAIM_FACT_INLINES, EntityGraphInline  # structured facts, conflicts, graph
 from claims.models import Appearance, Claim, Entity, SourceDocument
 from claims.querysets import NOT_ASSIGNED, PUBLIC_STATUSES, claim_visibility
+from claims.reanchor import AnchorState
 from claims.submit_once import new_token, submit_once
 
 
@@ -345,6 +346,8 @@ class SourceDocumentAdmin(admin.ModelAdmin):
                     f"{label[result.status]} {result.document} (document {result.document.pk}).",
                     messages.SUCCESS,
                 )
+                if result.reanchoring is not None:
+                    return self.reanchoring_report(request, result.reanchoring)
                 return HttpResponseRedirect(reverse("admin:claims_sourcedocument_change", args=[result.document.pk]))
         context = {
             **self.admin_site.each_context(request),
@@ -355,6 +358,48 @@ class SourceDocumentAdmin(admin.ModelAdmin):
             **(extra_context or {}),
         }
         return TemplateResponse(request, "admin/claims/sourcedocument/add_document.html", context)
+
+    def reanchoring_report(self, request, report: services.ReanchorReport) -> TemplateResponse:
+        """What a new version did to the previous version's anchors, and the re-checks it opened."""
+
+        def admin_url(obj) -> str:
+            # Re-checks and evidence belong to the apps above claims: their admin URLs by name only.
+            opts = obj._meta
+            return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+
+        rows = [
+            {
+                "state": entry.outcome.state,
+                "state_label": AnchorState(entry.outcome.state).label,
+                "kind": entry.kind,
+                "claim": entry.claim,
+                "claim_url": reverse("admin:claims_claim_change", args=[entry.claim.pk]),
+                "old_exact": entry.old_exact,
+                "new_exact": entry.outcome.selector.exact if entry.outcome.selector else "",
+                "where": (
+                    f"{entry.outcome.selector.start}..{entry.outcome.selector.end}" if entry.outcome.selector else ""
+                ),
+                "reason": entry.outcome.reason,
+            }
+            for entry in report.entries
+        ]
+        rechecks = [
+            {"url": admin_url(recheck), "claim": recheck.claim, "reason": recheck.get_reason_display()}
+            for recheck in report.rechecks
+        ]
+        counts = [(state.label, report.count(state)) for state in AnchorState]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Re-anchoring report: {report.new}",
+            "opts": self.model._meta,
+            "report": report,
+            "rows": rows,
+            "counts": counts,
+            "rechecks": rechecks,
+            "new_url": reverse("admin:claims_sourcedocument_change", args=[report.new.pk]),
+            "old_url": reverse("admin:claims_sourcedocument_change", args=[report.old.pk]),
+        }
+        return TemplateResponse(request, "admin/claims/sourcedocument/reanchor_report.html", context)
 
     def save_model(self, request, obj, form, change):
         saved = services.document_update_metadata(
