@@ -201,7 +201,15 @@ class ClaimListMixin:
     """The claim changelist of the desk (mixed into the claim admin)."""
 
     ordering = ["-created_at", "-id"]
-    actions = ["submit_selected", "assign_selected", "send_back_selected", "export_csv", "export_json"]
+    # merge_selected: the claims app's own action (ClaimAdmin), kept beside the bulk steps.
+    actions = [
+        "submit_selected",
+        "assign_selected",
+        "send_back_selected",
+        "merge_selected",
+        "export_csv",
+        "export_json",
+    ]
     bulk_template = "admin/reviews/claim_bulk_action.html"
 
     def get_list_display(self, request):

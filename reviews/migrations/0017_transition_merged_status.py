@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reviews", "0013_editors_import_external_reviews"),
+        ("reviews", "0016_notes_and_notifications"),
     ]
 
     operations = [
