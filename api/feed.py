@@ -7,6 +7,7 @@ claim id (claimants ride along with the page query):
     1. the page of claims (+ claimant), ordered on an index by the paginator
     2. entities          3. appearances + documents     4. verdicts + ratings (+ the scale)
     5. evidence of the submitted reviews behind published verdicts     6. confirmed conflicts
+    7. structured facts (wage, contract, knowledge, quantity, event) with their parties
 
 then assembled in Python and rendered with orjson. `api.serializers` describes the same
 shape for the OpenAPI schema; tests check the two agree.
@@ -23,11 +24,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Exists, Max, Min, OuterRef, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, Min, OuterRef, Q, QuerySet
 from django.urls import reverse
 
-from claims.models import Appearance, Claim, Conflict
-from claims.querysets import PUBLIC_STATUSES
+from claims.facts import figures
+from claims.models import Appearance, Claim, Conflict, Period
+from claims.querysets import PUBLIC_STATUSES, claim_visibility
 from reviews.models import Evidence, Rating, Recheck, Review, Verdict
 
 CLAIM_COLUMNS = (
@@ -81,6 +83,7 @@ def represent_claims(rows: list[dict], *, viewer, as_of: datetime | None = None)
     verdicts = _verdicts(ids, as_of=as_of)
     evidence = _evidence(ids)
     conflicts = _conflicts(ids, viewer=viewer)
+    facts = _facts(ids, viewer=viewer)
     claims_url = reverse("claim-list")
     return [
         _claim(
@@ -92,12 +95,13 @@ def represent_claims(rows: list[dict], *, viewer, as_of: datetime | None = None)
             verdicts=verdicts.get(row["id"], []),
             evidence=evidence.get(row["id"], []),
             conflicts=conflicts.get(row["id"], []),
+            facts=facts[row["id"]],
         )
         for row in rows
     ]
 
 
-def _claim(row, *, url, entities, appearances, first_appearance, verdicts, evidence, conflicts) -> dict:
+def _claim(row, *, url, entities, appearances, first_appearance, verdicts, evidence, conflicts, facts) -> dict:
     # `_verdicts` orders each claim's versions, so the last is the current one (VerdictQuerySet.current).
     current = verdicts[-1] if verdicts else None
     return {
@@ -125,6 +129,7 @@ def _claim(row, *, url, entities, appearances, first_appearance, verdicts, evide
         "first_appearance": first_appearance,
         "evidence": evidence,
         "conflicts": conflicts,
+        "facts": facts,
     }
 
 
@@ -303,6 +308,132 @@ def _conflict(pk, other, field, value, other_value, explanation) -> dict:
         "other_value": other_value,
         "explanation": explanation,
     }
+
+
+# Each entity a fact names, as (id, name, slug, kind) columns reached from the claim.
+_FACT_PARTIES = (
+    "wage__payer",
+    "wage__payee",
+    "contract__engager",
+    "contract__engaged",
+    "knowledge__actor",
+    "event__actor",
+    "event__recipient",
+)
+_FACT_COLUMNS = (
+    "wage__id",
+    "wage__amount",
+    "wage__currency",
+    "wage__period",
+    "wage__qualifier",
+    "wage__measure",
+    "wage__refers_from",
+    "wage__refers_to",
+    "contract__id",
+    "contract__role",
+    "contract__status",
+    "contract__since",
+    "contract__until",
+    "knowledge__id",
+    "knowledge__polarity",
+    "knowledge__known_on",
+    "knowledge__when_event",
+    "knowledge__subject_text",
+    "knowledge__subject_claim_id",
+    "quantity__id",
+    "quantity__measure",
+    "quantity__value",
+    "quantity__unit",
+    "quantity__qualifier",
+    "event__id",
+    "event__action",
+    "event__object",
+    "event__occurred_on",
+)
+
+
+def _facts(ids: list[int], *, viewer) -> dict[int, dict]:
+    """Each claim's structured facts, typed, in one query (a left join per fact and party).
+
+    A knowledge fact names the claim it is about only when the viewer may see that claim.
+    """
+    subject_shown = ExpressionWrapper(
+        Q(knowledge__subject_claim__isnull=False) & claim_visibility(viewer, "knowledge__subject_claim__"),
+        output_field=BooleanField(),
+    )
+    party_columns = [f"{party}__{column}" for party in _FACT_PARTIES for column in ("id", "name", "slug", "kind")]
+    rows = (
+        Claim.objects.filter(id__in=ids)
+        .annotate(subject_shown=subject_shown)
+        .values("id", "subject_shown", *_FACT_COLUMNS, *party_columns)
+    )
+    return {row["id"]: _typed_facts(row) for row in rows}
+
+
+def _party(row: dict, party: str) -> dict | None:
+    if row[f"{party}__id"] is None:
+        return None
+    return {column: row[f"{party}__{column}"] for column in ("id", "name", "slug", "kind")}
+
+
+def _rate(amount, period: str, per: str) -> dict | None:
+    if period == Period.LUMP_SUM:
+        return None
+    converted, assumptions = figures.rate_in(amount, period, per)
+    return {"amount": converted, "assumptions": assumptions}
+
+
+def _typed_facts(row: dict) -> dict:
+    facts: dict = dict.fromkeys(("wage", "contract", "knowledge", "quantity", "event"))
+    if row["wage__id"] is not None:
+        amount, period = row["wage__amount"], row["wage__period"]
+        facts["wage"] = {
+            "amount": f"{amount:.2f}",
+            "currency": row["wage__currency"],
+            "period": period,
+            "qualifier": row["wage__qualifier"],
+            "payer": _party(row, "wage__payer"),
+            "payee": _party(row, "wage__payee"),
+            "measure": row["wage__measure"],
+            "refers_from": row["wage__refers_from"],
+            "refers_to": row["wage__refers_to"],
+            "hourly": _rate(amount, period, Period.HOUR),
+            "monthly": _rate(amount, period, Period.MONTH),
+        }
+    if row["contract__id"] is not None:
+        facts["contract"] = {
+            "engager": _party(row, "contract__engager"),
+            "engaged": _party(row, "contract__engaged"),
+            "role": row["contract__role"],
+            "status": row["contract__status"],
+            "since": row["contract__since"],
+            "until": row["contract__until"],
+        }
+    if row["knowledge__id"] is not None:
+        facts["knowledge"] = {
+            "actor": _party(row, "knowledge__actor"),
+            "polarity": row["knowledge__polarity"],
+            "date": row["knowledge__known_on"],
+            "event": row["knowledge__when_event"],
+            "about": row["knowledge__subject_text"],
+            "about_claim": row["knowledge__subject_claim_id"] if row["subject_shown"] else None,
+        }
+    if row["quantity__id"] is not None:
+        facts["quantity"] = {
+            "measure": row["quantity__measure"],
+            "value": f"{row['quantity__value']:.4f}",
+            "unit": row["quantity__unit"],
+            "qualifier": row["quantity__qualifier"],
+        }
+    if row["event__id"] is not None:
+        facts["event"] = {
+            "actor": _party(row, "event__actor"),
+            "action": row["event__action"],
+            "recipient": _party(row, "event__recipient"),
+            "object": row["event__object"],
+            "date": row["event__occurred_on"],
+        }
+    return facts
 
 
 def rating_scale() -> tuple[int | None, int | None]:

@@ -11,7 +11,8 @@ from django.db.models import Q, QuerySet
 from django_filters.fields import IsoDateTimeField
 
 from api.base import checked_datetime
-from claims.models import Appearance, Claim, SourceDocument
+from claims.facts.services import FACT_MODELS
+from claims.models import FACT_AMOUNT_LIMIT, Appearance, Claim, Currency, Period, SourceDocument, WageFigure
 from reviews.models import Verdict
 
 # The text search configuration for claims, summaries and quotes (the articles are English).
@@ -52,6 +53,25 @@ class DateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = CheckedIsoDateTimeField
 
 
+FACT_KINDS = ("wage", "contract", "knowledge", "quantity", "event")
+RATE_PERIODS = [(Period.HOUR, "per hour"), (Period.MONTH, "per month")]
+
+
+class ClaimFilterForm(forms.Form):
+    """Wage amounts only mean something in one currency and per one period: both are required with them."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("amount_min") is not None or data.get("amount_max") is not None:
+            for field, message in (
+                ("per", "Say which period the amount is per: hour or month."),
+                ("currency", "Say which currency the amount is in, e.g. USD."),
+            ):
+                if not data.get(field) and field not in self.errors:
+                    self.add_error(field, message)
+        return data
+
+
 class ClaimFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Claim.Kind.choices, help_text="The claim's kind.")
     status = django_filters.ChoiceFilter(
@@ -79,6 +99,36 @@ class ClaimFilter(django_filters.FilterSet):
     has_corrections = django_filters.BooleanFilter(
         method="filter_has_corrections", help_text="Whether the verdict has been corrected."
     )
+    fact = django_filters.ChoiceFilter(
+        choices=[(kind, kind) for kind in FACT_KINDS],
+        method="filter_fact",
+        help_text="Only claims carrying this kind of structured fact.",
+    )
+    amount_min = django_filters.NumberFilter(
+        method="filter_amount",
+        min_value=0,
+        max_value=FACT_AMOUNT_LIMIT,
+        max_digits=20,
+        decimal_places=4,
+        help_text="Wage rates worth at least this much per `per`, in `currency` (both required), converted with the "
+        "desk's assumptions before comparing; lump sums never match.",
+    )
+    amount_max = django_filters.NumberFilter(
+        method="filter_amount",
+        min_value=0,
+        max_value=FACT_AMOUNT_LIMIT,
+        max_digits=20,
+        decimal_places=4,
+        help_text="Wage rates worth at most this much per `per`, in `currency` (both required).",
+    )
+    per = django_filters.ChoiceFilter(
+        choices=RATE_PERIODS, method="filter_nothing", help_text="The period of amount_min/amount_max."
+    )
+    currency = django_filters.ChoiceFilter(
+        choices=Currency.choices,
+        method="filter_currency",
+        help_text="Wage figures in this currency (ISO 4217); required with amount_min/amount_max.",
+    )
     q = django_filters.CharFilter(
         method="filter_q",
         max_length=200,
@@ -88,6 +138,23 @@ class ClaimFilter(django_filters.FilterSet):
     class Meta:
         model = Claim
         fields: list[str] = []
+        form = ClaimFilterForm
+
+    def filter_fact(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(id__in=FACT_MODELS[value].objects.values("claim_id"))
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        # `per` qualifies the amounts; it filters nothing by itself.
+        return queryset
+
+    def filter_currency(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(id__in=WageFigure.objects.filter(currency=value).values("claim_id"))
+
+    def filter_amount(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        data = self.form.cleaned_data
+        bound = {"at_least": value} if name == "amount_min" else {"at_most": value}
+        rates = WageFigure.objects.rates(currency=data["currency"], per=data["per"], **bound)
+        return queryset.filter(id__in=rates.values("claim_id"))
 
     def filter_rating(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         current = Verdict.objects.current().filter(rating__slug=value)

@@ -11,7 +11,17 @@ from rest_framework import serializers
 
 from api.base import BoundedListField, StrictSerializerMixin
 from claims.matching import Match
-from claims.models import Claim, Entity, SourceDocument
+from claims.models import (
+    Claim,
+    ContractRole,
+    ContractStatus,
+    Currency,
+    Entity,
+    KnowledgePolarity,
+    Period,
+    Qualifier,
+    SourceDocument,
+)
 from reviews.models import Evidence, Verdict
 
 # --- Output (documentation of api.feed's dicts) ---------------------------------------
@@ -85,6 +95,78 @@ class ConflictOutSerializer(serializers.Serializer):
     explanation = serializers.CharField()
 
 
+DECIMAL_STRING = {"type": "string", "pattern": r"^[0-9]+\.[0-9]+$", "example": "7.25"}
+
+
+@extend_schema_field(DECIMAL_STRING)
+class DecimalStringField(serializers.CharField):
+    """A decimal number as a string (no float rounding): e.g. "7.25"."""
+
+
+class ConvertedRateOutSerializer(serializers.Serializer):
+    amount = DecimalStringField(help_text="The rate in this period, rounded half up to the cent.")
+    assumptions = serializers.CharField(
+        help_text="The desk's assumptions used for the conversion, in words ('no conversion' when none were needed)."
+    )
+
+
+class WageOutSerializer(serializers.Serializer):
+    amount = DecimalStringField(help_text="The figure as stated, in `currency` per `period`.")
+    currency = serializers.ChoiceField(choices=Currency.choices, help_text="ISO 4217 code.")
+    period = serializers.ChoiceField(choices=Period.choices)
+    qualifier = serializers.ChoiceField(choices=Qualifier.choices)
+    payer = EntityOutSerializer(allow_null=True)
+    payee = EntityOutSerializer(allow_null=True)
+    measure = serializers.CharField(allow_blank=True, help_text="Shared by every claim about the same pay.")
+    refers_from = serializers.DateField(allow_null=True, help_text="The period the figure refers to: from.")
+    refers_to = serializers.DateField(allow_null=True, help_text="The period the figure refers to: to.")
+    hourly = ConvertedRateOutSerializer(allow_null=True, help_text="Per hour; null for a lump sum.")
+    monthly = ConvertedRateOutSerializer(allow_null=True, help_text="Per month; null for a lump sum.")
+
+
+class ContractOutSerializer(serializers.Serializer):
+    engager = EntityOutSerializer()
+    engaged = EntityOutSerializer()
+    role = serializers.ChoiceField(choices=ContractRole.choices, help_text="The engaged party's role.")
+    status = serializers.ChoiceField(choices=ContractStatus.choices)
+    since = serializers.DateField(allow_null=True)
+    until = serializers.DateField(allow_null=True)
+
+
+class KnowledgeOutSerializer(serializers.Serializer):
+    actor = EntityOutSerializer()
+    polarity = serializers.ChoiceField(choices=KnowledgePolarity.choices)
+    date = serializers.DateField(allow_null=True, help_text="When, as a date.")
+    event = serializers.CharField(allow_blank=True, help_text="When, as an event (e.g. 'after a reporter's inquiry').")
+    about = serializers.CharField(allow_blank=True, help_text="What was known, in words (may be empty).")
+    about_claim = serializers.IntegerField(
+        allow_null=True, help_text="The claim the knowledge is about, when it has one you may see."
+    )
+
+
+class QuantityOutSerializer(serializers.Serializer):
+    measure = serializers.CharField(help_text="What is counted; shared by every claim counting the same thing.")
+    value = DecimalStringField()
+    unit = serializers.CharField(allow_blank=True)
+    qualifier = serializers.ChoiceField(choices=Qualifier.choices)
+
+
+class EventOutSerializer(serializers.Serializer):
+    actor = EntityOutSerializer()
+    action = serializers.CharField()
+    recipient = EntityOutSerializer(allow_null=True)
+    object = serializers.CharField(allow_blank=True)
+    date = serializers.DateField(allow_null=True)
+
+
+class FactsOutSerializer(serializers.Serializer):
+    wage = WageOutSerializer(allow_null=True)
+    contract = ContractOutSerializer(allow_null=True)
+    knowledge = KnowledgeOutSerializer(allow_null=True)
+    quantity = QuantityOutSerializer(allow_null=True)
+    event = EventOutSerializer(allow_null=True)
+
+
 class ClaimOutSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.CharField(help_text="This claim's API path.")
@@ -108,6 +190,7 @@ class ClaimOutSerializer(serializers.Serializer):
     first_appearance = AppearanceOutSerializer(allow_null=True)
     evidence = EvidenceOutSerializer(many=True, help_text="Evidence of the reviews behind the published verdict.")
     conflicts = ConflictOutSerializer(many=True, help_text="Confirmed disagreements with other claims.")
+    facts = FactsOutSerializer(help_text="The claim's structured facts, typed; null for each kind it does not carry.")
 
 
 class DocumentOutSerializer(serializers.Serializer):

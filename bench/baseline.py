@@ -13,6 +13,7 @@ the two agree on the same data.
 from __future__ import annotations
 
 import base64
+from decimal import Decimal
 
 import orjson
 from django.db import connections, router
@@ -21,7 +22,8 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from rest_framework.utils.urls import replace_query_param
 
-from claims.models import Claim
+from claims.facts import figures
+from claims.models import Claim, Period
 from claims.querysets import PUBLIC_STATUSES
 
 MAX_PAGE_SIZE = 100
@@ -99,7 +101,80 @@ _ITEM = """json_build_object(
     'published_at', {ts_published}, 'updated_at', {ts_updated},
     'verdict', {verdict}, 'earlier_verdicts', {earlier_verdicts},
     'appearances', {appearances}, 'first_appearance', {first_appearance},
-    'evidence', {evidence}, 'conflicts', {conflicts})"""
+    'evidence', {evidence}, 'conflicts', {conflicts}, 'facts', {facts})"""
+
+
+def _facts(dialect: str) -> str:
+    """The claim's typed facts (api.feed._typed_facts), key for key, with the wage rates computed on
+    integer cents exactly as claims.facts.figures.rate_in does."""
+
+    def sub(sql: str) -> str:
+        # SQLite drops the JSON subtype of a value coming out of a subquery or CASE.
+        return f"json({sql})" if dialect == "sqlite" else sql
+
+    def cents_text(cents: str) -> str:
+        if dialect == "sqlite":
+            return f"printf('%%d.%%02d', {cents} / 100, {cents} %% 100)"
+        return f"({cents} / 100)::text || '.' || lpad(({cents} %% 100)::text, 2, '0')"
+
+    def party(alias: str) -> str:
+        return sub(
+            f"CASE WHEN {alias}.id IS NULL THEN NULL ELSE json_build_object("
+            f"'id', {alias}.id, 'name', {alias}.name, 'slug', {alias}.slug, 'kind', {alias}.kind) END"
+        )
+
+    cents = "CAST(round(w.amount * 100) AS INTEGER)" if dialect == "sqlite" else "round(w.amount * 100)::bigint"
+
+    def rate(per: str) -> str:
+        whens_amount, whens_words = [], []
+        for period in Period.values:
+            if period == Period.LUMP_SUM:
+                continue
+            factor = figures.period_factor(period, per)
+            converted = f"((2 * {cents} * {factor.numerator} + {factor.denominator}) / (2 * {factor.denominator}))"
+            _, words = figures.rate_in(Decimal(0), period, per)
+            whens_amount.append(f"WHEN '{period}' THEN {cents_text(converted)}")
+            whens_words.append(f"WHEN '{period}' THEN '{words}'")
+        return sub(
+            f"CASE WHEN w.period = '{Period.LUMP_SUM}' THEN NULL ELSE json_build_object("
+            f"'amount', CASE w.period {' '.join(whens_amount)} END, "
+            f"'assumptions', CASE w.period {' '.join(whens_words)} END) END"
+        )
+
+    value = "printf('%%.4f', q.value)" if dialect == "sqlite" else "q.value::text"
+    wage = f"""(SELECT json_build_object(
+            'amount', {cents_text(cents)}, 'currency', w.currency, 'period', w.period, 'qualifier', w.qualifier,
+            'payer', {party("wp")}, 'payee', {party("wr")}, 'measure', w.measure,
+            'refers_from', w.refers_from, 'refers_to', w.refers_to,
+            'hourly', {rate(Period.HOUR)}, 'monthly', {rate(Period.MONTH)})
+        FROM claims_wagefigure w
+        LEFT JOIN claims_entity wp ON wp.id = w.payer_id LEFT JOIN claims_entity wr ON wr.id = w.payee_id
+        WHERE w.claim_id = p.id)"""
+    contract = f"""(SELECT json_build_object(
+            'engager', {party("ce")}, 'engaged', {party("cd")}, 'role', c.role, 'status', c.status,
+            'since', c.since, 'until', c.until)
+        FROM claims_contractrelation c
+        JOIN claims_entity ce ON ce.id = c.engager_id JOIN claims_entity cd ON cd.id = c.engaged_id
+        WHERE c.claim_id = p.id)"""
+    knowledge = f"""(SELECT json_build_object(
+            'actor', {party("ka")}, 'polarity', k.polarity, 'date', k.known_on, 'event', k.when_event,
+            'about', k.subject_text,
+            'about_claim', CASE WHEN ks.status IN {_PUBLIC} THEN k.subject_claim_id ELSE NULL END)
+        FROM claims_knowledgefact k
+        JOIN claims_entity ka ON ka.id = k.actor_id LEFT JOIN claims_claim ks ON ks.id = k.subject_claim_id
+        WHERE k.claim_id = p.id)"""
+    quantity = f"""(SELECT json_build_object(
+            'measure', q.measure, 'value', {value}, 'unit', q.unit, 'qualifier', q.qualifier)
+        FROM claims_quantityfact q WHERE q.claim_id = p.id)"""
+    event = f"""(SELECT json_build_object(
+            'actor', {party("ea")}, 'action', e.action, 'recipient', {party("er")}, 'object', e.object,
+            'date', e.occurred_on)
+        FROM claims_eventfact e
+        JOIN claims_entity ea ON ea.id = e.actor_id LEFT JOIN claims_entity er ON er.id = e.recipient_id
+        WHERE e.claim_id = p.id)"""
+    kinds = {"wage": wage, "contract": contract, "knowledge": knowledge, "quantity": quantity, "event": event}
+    return "json_build_object(" + ", ".join(f"'{kind}', {sub(sql)}" for kind, sql in kinds.items()) + ")"
+
 
 _OPEN_RECHECK = "EXISTS (SELECT 1 FROM reviews_recheck r WHERE r.claim_id = p.id AND r.closed_at IS NULL)"
 
@@ -154,7 +229,11 @@ def _postgresql(with_cursor: bool) -> str:
         for name, sql in _PARTS.items()
     }
     item = _ITEM.format(
-        **parts, ts_published=ts("p.published_at"), ts_updated=ts("p.verdict_updated_at"), under_recheck=_OPEN_RECHECK
+        **parts,
+        ts_published=ts("p.published_at"),
+        ts_updated=ts("p.verdict_updated_at"),
+        under_recheck=_OPEN_RECHECK,
+        facts=_facts("postgresql"),
     )
     return _QUERY.format(
         page=_PAGE_PER_STATUS.format(after=_AFTER if with_cursor else ""),
@@ -196,6 +275,7 @@ def _sqlite(with_cursor: bool) -> str:
         ts_updated=ts("p.verdict_updated_at"),
         # SQLite has no boolean: a JSON true or false.
         under_recheck=f"CASE WHEN {_OPEN_RECHECK} THEN json('true') ELSE json('false') END",
+        facts=_facts("sqlite"),
     )
     item = item.replace("json_build_object(", "json_object(")
     return _QUERY.format(

@@ -27,6 +27,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from claims import anchoring, changelog
 from claims.errors import StaleVersion, TransitionNotAllowed
 from claims.models import Change, Claim, Conflict, SourceDocument
+from claims.querysets import PUBLIC_STATUSES
 from reviews import notifications, transitions
 from reviews.models import Assignment, Evidence, Rating, Recheck, Review, Transition, Verdict
 from reviews.querysets import claim_reviewers_disagree
@@ -106,6 +107,14 @@ def _move(
     changelog.record(
         [claim], change, status_before={claim.pk: from_status}, detail={"from": from_status, "to": to, **(detail or {})}
     )
+    if (from_status in PUBLIC_STATUSES) != (to in PUBLIC_STATUSES):
+        # A knowledge fact names the claim it is about only while the reader may see that claim
+        # (api.feed), so the claims whose knowledge is about this one change for the public too.
+        changelog.record(
+            Claim.objects.filter(knowledge__subject_claim=claim).order_by("pk"),
+            Change.Kind.FACT,
+            detail={"subject_claim": claim.pk},
+        )
     return transition
 
 

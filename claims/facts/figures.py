@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 from django.conf import settings
 
@@ -357,3 +358,43 @@ def converted_figures(amount: Decimal, period: str) -> list[Converted]:
     if period == Period.LUMP_SUM:
         return []
     return [convert(amount, period, other) for other in Period.values if other not in (period, Period.LUMP_SUM)]
+
+
+# --- Rates for readers: exact cents and comparable amounts ---------------------------------
+# The feed gives every wage rate per hour and per month as a decimal string in cents. The
+# factor between two periods is a ratio of whole numbers (the settings above), so the figure
+# is computed on integer cents and rounded half up: the same digits whichever database or
+# language repeats the sum (bench/baseline.py does it in SQL).
+
+
+def period_factor(from_period: str, to_period: str) -> Fraction:
+    """How many `to_period` amounts one `from_period` amount is worth, exactly (e.g. hour → month: 176)."""
+    return Fraction(_days_fraction(to_period)) / Fraction(_days_fraction(from_period))
+
+
+def _days_fraction(period: str) -> Fraction:
+    hours, week, month = settings.WAGE_HOURS_PER_DAY, settings.WAGE_DAYS_PER_WEEK, settings.WAGE_DAYS_PER_MONTH
+    days = {
+        Period.HOUR: Fraction(1, hours),
+        Period.DAY: Fraction(1),
+        Period.WEEK: Fraction(week),
+        Period.MONTH: Fraction(month),
+        Period.YEAR: Fraction(month * 12),
+    }
+    if period not in days:
+        raise ConversionError(f"A {period} figure is not a rate; it cannot be converted to another period.")
+    return days[period]
+
+
+def rate_in(amount: Decimal, from_period: str, to_period: str) -> tuple[str, str]:
+    """`amount` per `from_period` expressed per `to_period`, rounded half up to the cent, as a
+    decimal string, with the assumptions used in words."""
+    factor = period_factor(from_period, to_period)
+    cents = int(Decimal(amount) * 100)
+    converted = (2 * cents * factor.numerator + factor.denominator) // (2 * factor.denominator)
+    words = (
+        "no conversion"
+        if from_period == to_period
+        else "assuming " + " and ".join(_assumptions(from_period, to_period))
+    )
+    return f"{converted // 100}.{converted % 100:02d}", words

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from claims.facts.querysets import ConflictQuerySet, FactQuerySet, KnowledgeQuerySet
+from claims.facts.querysets import ConflictQuerySet, FactQuerySet, KnowledgeQuerySet, WageQuerySet
 from claims.models import Claim, Entity
 
 
@@ -129,7 +129,7 @@ class WageFigure(models.Model):
 
     history = HistoricalRecords()
 
-    objects = FactQuerySet.as_manager()
+    objects = WageQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
 from claims.querysets import PUBLIC_STATUSES, claim_visibility, sees_all_claims
 
@@ -11,6 +14,33 @@ class FactQuerySet(models.QuerySet):
     def visible_to(self, user) -> FactQuerySet:
         """The facts (wage figures, contracts, knowledge, quantities, events) of claims `user` may see."""
         return self.filter(claim_visibility(user, "claim__"))
+
+
+class WageQuerySet(FactQuerySet):
+    def rates(self, *, currency: str, per: str, at_least=None, at_most=None) -> WageQuerySet:
+        """Wage rates in `currency` worth at least / at most the given amount per `per` (e.g. hour
+        or month) once converted with the desk's assumptions (figures.period_factor), compared
+        before rounding. Lump sums are not rates and never match."""
+        from claims.facts.figures import period_factor
+        from claims.models import Period
+
+        # amount * numerator compared with bound * denominator: no division, so no integer
+        # division on SQLite and no rounding anywhere.
+        matches = models.Q()
+        for period in Period.values:
+            if period == Period.LUMP_SUM:
+                continue
+            factor = period_factor(period, per)
+            scaled = models.ExpressionWrapper(
+                models.F("amount") * factor.numerator, output_field=models.DecimalField(max_digits=40, decimal_places=4)
+            )
+            condition = models.Q(period=period)
+            if at_least is not None:
+                condition &= models.Q(GreaterThanOrEqual(scaled, Decimal(at_least) * factor.denominator))
+            if at_most is not None:
+                condition &= models.Q(LessThanOrEqual(scaled, Decimal(at_most) * factor.denominator))
+            matches |= condition
+        return self.filter(matches, currency=currency)
 
 
 class KnowledgeQuerySet(FactQuerySet):

@@ -117,5 +117,5 @@ def test_datafeed_query_count_is_fixed_whatever_the_page_size(client, drive, dja
     for _ in range(3):
         drive("published")
     for size in (1, 20, 100):
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8):
             assert client.get("/api/claimreview/feed/", {"page_size": size}).status_code == 200

@@ -154,7 +154,7 @@ def test_a_zero_cache_lifetime_turns_the_response_cache_off(client, drive, setti
     settings.API_CACHE_SECONDS = 0
     drive("published")
     client.get("/api/claims/")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get("/api/claims/")
     assert not [key for key in cache._cache if ":api:" in key]
 

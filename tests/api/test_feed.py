@@ -12,8 +12,8 @@ from tests.factories import AppearanceFactory, EntityFactory
 
 pytestmark = pytest.mark.django_db
 
-# fingerprint + page + entities, appearances, verdicts, evidence, conflicts
-ANONYMOUS_LIST_QUERIES = 7
+# clock + page + entities, appearances, verdicts, evidence, conflicts, facts
+ANONYMOUS_LIST_QUERIES = 8
 
 
 def serializer_keys(serializer) -> set[str]:

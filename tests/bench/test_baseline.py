@@ -28,6 +28,11 @@ def test_baseline_first_page_is_byte_identical_to_the_feed(client, bench_urls, a
     assert feed.status_code == baseline.status_code == 200
     assert orjson.loads(baseline.content) == orjson.loads(feed.content)
     assert baseline.content == feed.content
+    if query == "page_size=100":
+        # The comparison covers structured facts and converted wage rates.
+        facts = [claim["facts"] for claim in orjson.loads(feed.content)["results"]]
+        assert any(f["wage"] and f["wage"]["hourly"] for f in facts)
+        assert any(f["contract"] for f in facts) and any(f["knowledge"] for f in facts)
 
 
 def test_baseline_deep_page_matches_the_feed_page_after_the_same_cursor(client, bench_urls, archive):
