@@ -107,27 +107,38 @@ def claim_review(claim: dict, *, context: bool = True) -> dict:
         review["expires"] = _iso(verdict["valid_until"])
     if claim["status"] == "retracted":
         review["creativeWorkStatus"] = "Retracted"
+        # The rating shown is the one withdrawn: say so where a reader of the rating looks.
+        review["reviewRating"]["ratingExplanation"] = f"Retracted: {verdict['correction_note']}"
     return review
 
 
-def data_feed(claims: list[dict]) -> dict:
-    """A schema.org DataFeed of DataFeedItems, each wrapping one ClaimReview (the fact-check feed shape)."""
+def data_feed(claims: list[dict], *, changed_at: dict[int, datetime], modified: datetime | None) -> dict:
+    """A schema.org DataFeed of DataFeedItems, each wrapping one ClaimReview (the fact-check feed shape).
+
+    Retracted claims stay in the feed, marked (`creativeWorkStatus: "Retracted"`), so a consumer
+    learns of the withdrawal. `dateModified` is the change log's time: of the claim's newest public
+    change for an item (`changed_at`, by claim id), of the newest public change for the feed.
+    """
     items = []
     for claim in claims:
         review = claim_review(claim, context=False)
-        items.append(
-            {
-                "@type": "DataFeedItem",
-                "dateCreated": review["datePublished"],
-                "dateModified": _iso(claim["updated_at"]),
-                "url": review["url"],
-                "item": [review],
-            }
-        )
-    return {
+        item = {
+            "@type": "DataFeedItem",
+            "dateCreated": review["datePublished"],
+            "dateModified": _iso(changed_at.get(claim["id"]) or claim["updated_at"]),
+            "url": review["url"],
+            "item": [review],
+        }
+        if claim["status"] == "retracted":
+            item["creativeWorkStatus"] = "Retracted"
+        items.append(item)
+    feed = {
         "@context": CONTEXT,
         "@type": "DataFeed",
         "name": f"{settings.PUBLISHER_NAME}: fact-checks",
         "author": publisher(),
-        "dataFeedElement": items,
     }
+    if modified is not None:
+        feed["dateModified"] = _iso(modified)
+    feed["dataFeedElement"] = items
+    return feed

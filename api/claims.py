@@ -33,6 +33,7 @@ from api.base import (
     check_body_size,
     conditional_response,
     dumps,
+    dumps_jsonld,
     error_responses,
     make_etag,
 )
@@ -409,7 +410,7 @@ class ClaimReviewView(ApiView):
             raise exceptions.NotFound("This claim has no published verdict.")
 
         def build():
-            return dumps(claimreview.claim_review(represent_claim(pk, viewer=None))), {}
+            return dumps_jsonld(claimreview.claim_review(represent_claim(pk, viewer=None))), {}
 
         return cached_response(request, at, build, variant="claimreview", content_type=JSONLDRenderer.media_type)
 
@@ -419,7 +420,7 @@ class ClaimReviewFeedPagination(FeedCursorPagination):
 
 
 class ClaimReviewFeedView(ApiView, generics.ListAPIView):
-    """Every published verdict as a schema.org DataFeed; the next page is in the `Link` header."""
+    """Every public verdict as a schema.org DataFeed, retracted ones marked; the next page is in the `Link` header."""
 
     renderer_classes = [JSONLDRenderer, ORJSONRenderer]
     pagination_class = ClaimReviewFeedPagination
@@ -427,8 +428,8 @@ class ClaimReviewFeedView(ApiView, generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        # Published verdicts only: a subset of what everyone may see (Claim.objects.visible_to).
-        return Claim.objects.filter(status=Claim.Status.PUBLISHED)
+        # What the public sees, whoever asks: published and retracted verdicts.
+        return Claim.objects.visible_to(None)
 
     @extend_schema(
         summary="schema.org DataFeed of ClaimReviews",
@@ -437,16 +438,24 @@ class ClaimReviewFeedView(ApiView, generics.ListAPIView):
         tags=["claimreview"],
     )
     def get(self, request, *args, **kwargs):
+        # Public content for every reader, so the public clock: its time is the feed's dateModified.
+        at = clock.for_list(None)
+
         def build():
-            rows = self.paginator.paginate_queryset(feed.claim_rows(self.get_queryset()), request, public=True)
-            body = dumps(claimreview.data_feed(feed.represent_claims(rows, viewer=None)))
+            rows = self.paginator.paginate_queryset(
+                feed.with_change_time(feed.claim_rows(self.get_queryset())),
+                request,
+                public=True,
+                partition=PUBLIC_PARTITION,
+            )
+            changed_at = {row["id"]: row["changed_at"] for row in rows}
+            claims = feed.represent_claims(rows, viewer=None)
+            body = dumps_jsonld(claimreview.data_feed(claims, changed_at=changed_at, modified=at.at))
             links = [f'<{url}>; rel="{rel}"' for rel, url in (("next", self.paginator.next_link),) if url]
             links += [f'<{url}>; rel="prev"' for url in (self.paginator.previous_link,) if url]
             return body, ({"Link": ", ".join(links)} if links else {})
 
-        return cached_response(
-            request, clock.for_list(request.user), build, variant="datafeed", content_type=JSONLDRenderer.media_type
-        )
+        return cached_response(request, at, build, variant="datafeed", content_type=JSONLDRenderer.media_type)
 
 
 class DocumentPagination(IdCursorPagination):

@@ -24,11 +24,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
 from claims.facts import figures
-from claims.models import Appearance, Claim, Conflict, Period
+from claims.models import Appearance, Change, Claim, Conflict, Period
 from claims.querysets import PUBLIC_STATUSES, claim_visibility
 from reviews.models import Evidence, Rating, Recheck, Review, Verdict
 
@@ -66,6 +66,13 @@ def claim_rows(queryset: QuerySet) -> QuerySet:
     """The page query's columns: the claim and its claimant, and whether it is under re-check, in one row."""
     open_rechecks = Recheck.objects.open().filter(claim=OuterRef("pk"))
     return queryset.annotate(under_recheck=Exists(open_rechecks)).values(*CLAIM_COLUMNS, "under_recheck")
+
+
+def with_change_time(rows: QuerySet) -> QuerySet:
+    """Annotate `changed_at`: the time of each claim's newest public change (the change log's clock), in
+    the page query itself."""
+    newest = Change.objects.public().filter(claim_id=OuterRef("id")).order_by("-position").values("at")[:1]
+    return rows.annotate(changed_at=Subquery(newest))
 
 
 def represent_claims(rows: list[dict], *, viewer, as_of: datetime | None = None) -> list[dict]:

@@ -143,7 +143,7 @@ class ClaimFilter(django_filters.FilterSet):
     def filter_fact(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(id__in=FACT_MODELS[value].objects.values("claim_id"))
 
-    def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
+    def filter_nothing(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         # `per` qualifies the amounts; it filters nothing by itself.
         return queryset
 

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from api import auth, changes, external, facts, matching, workflow
 from api import claims as views
-from api.atom import VerdictsFeed
+from api.atom import VerdictsAtomView
 
 api_urlpatterns = [
     # Claims, documents and the public read side.
@@ -46,5 +46,5 @@ api_urlpatterns = [
 ]
 
 feed_urlpatterns = [
-    path("verdicts.atom", VerdictsFeed(), name="verdicts-atom"),
+    path("verdicts.atom", VerdictsAtomView.as_view(), name="verdicts-atom"),
 ]

@@ -5,6 +5,7 @@ sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; see the README for the
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -312,9 +313,16 @@ RECHECK_AFTER_DAYS = {
     "knowledge": env_int("RECHECK_KNOWLEDGE_DAYS", 365),
     "other": env_int("RECHECK_OTHER_DAYS", 365),
 }
-# The organisation that publishes the verdicts (ClaimReview author) and its public site.
-PUBLISHER_NAME = env_str("PUBLISHER_NAME", "The Claim Tracker Desk")
-PUBLISHER_URL = env_str("PUBLISHER_URL", "http://127.0.0.1:8000")
+# The organisation that publishes the verdicts (ClaimReview author, Atom author) and its public
+# site (ClaimReview urls, Atom links and tag: ids, the sitemap). Required with DEBUG off: a
+# deploy check error (api/checks.py) rather than a local address in every partner's copy.
+PUBLISHER_NAME = env_str("PUBLISHER_NAME", "The Claim Tracker Desk" if DEBUG else "")
+PUBLISHER_URL = env_str("PUBLISHER_URL", "http://127.0.0.1:8000" if DEBUG else "")
+# The date in the Atom feed's tag: ids (RFC 4151): a day on which the publisher held PUBLISHER_URL's
+# host. Never change it once the feed is public: every entry id would change with it.
+ATOM_TAG_DATE = env_str("ATOM_TAG_DATE", "2026-01-01")
+if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", ATOM_TAG_DATE):
+    raise ImproperlyConfigured(f"ATOM_TAG_DATE must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {ATOM_TAG_DATE!r}")
 # Assumptions used to convert pay figures between periods (shown beside every conversion).
 WAGE_HOURS_PER_DAY = env_int("WAGE_HOURS_PER_DAY", 8)
 WAGE_DAYS_PER_WEEK = env_int("WAGE_DAYS_PER_WEEK", 5)
@@ -392,6 +400,7 @@ SPECTACULAR_SETTINGS = {
         "VerdictKindEnum": "reviews.models.Verdict.Kind",
         "ClaimStatusEnum": "claims.models.Claim.Status",
         "ChangeKindEnum": "claims.models.Change.Kind",
+        "ContractStatusEnum": "claims.models.ContractStatus",
     },
 }
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from claims import services as claim_services
+from claims.models import Change
 from tests.factories import EntityFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,17 +93,56 @@ def test_no_claimreview_before_publication_even_for_staff(client, drive, editor,
     assert client.get(f"/api/claims/{claim.pk}/claimreview/").status_code == 404
 
 
-def test_datafeed_lists_every_published_verdict(client, drive):
+def test_datafeed_lists_every_public_verdict_retracted_ones_marked(client, drive):
     published = [drive("published"), drive("corrected")]
     drive("reviewed")
-    drive("retracted")
+    retracted = drive("retracted")
     response = client.get("/api/claimreview/feed/")
     data = response.json()
     jsonschema.Draft202012Validator(DATAFEED).validate(data)
-    items = data["dataFeedElement"]
-    assert sorted(item["url"].rsplit("/", 2)[-2] for item in items) == sorted(c.slug for c in published)
-    for item in items:
+    items = {item["url"].rsplit("/", 2)[-2]: item for item in data["dataFeedElement"]}
+    assert sorted(items) == sorted(c.slug for c in [*published, retracted])
+    for item in items.values():
         validate_claimreview({"@context": "https://schema.org", **item["item"][0]})
+    withdrawn = items[retracted.slug]
+    assert withdrawn["creativeWorkStatus"] == "Retracted"
+    assert withdrawn["item"][0]["creativeWorkStatus"] == "Retracted"
+    assert withdrawn["item"][0]["reviewRating"]["ratingExplanation"] == "Retracted: Source withdrawn."
+    assert all("creativeWorkStatus" not in items[c.slug] for c in published)
+
+
+def test_datafeed_dates_follow_the_change_log(client, drive, editor):
+    first, second = drive("published"), drive("published")
+    before = client.get("/api/claimreview/feed/").json()
+    newest = Change.objects.public().order_by("-position").first()
+    assert before["dateModified"] == newest.at.isoformat()
+    # An edit that is no new verdict (an entity renamed) still moves the item's and the feed's date.
+    entity = EntityFactory()
+    first.entities.add(entity)
+    claim_services.entity_update(entity=entity, by=editor, name="Renamed")
+    after = client.get("/api/claimreview/feed/").json()
+    renamed = Change.objects.filter(claim_id=first.pk).order_by("-position").first()
+    assert after["dateModified"] == renamed.at.isoformat() > before["dateModified"]
+    dates = {item["url"].rsplit("/", 2)[-2]: item["dateModified"] for item in after["dataFeedElement"]}
+    assert dates[first.slug] == renamed.at.isoformat()
+    assert dates[second.slug] == Change.objects.filter(claim_id=second.pk).order_by("-position").first().at.isoformat()
+
+
+HOSTILE = "Pay </script><script>alert(1)</script> <!-- & \u2028 \u2029 end"
+
+
+@pytest.mark.parametrize("path", ["/api/claims/{pk}/claimreview/", "/api/claimreview/feed/"])
+def test_jsonld_is_safe_to_embed_in_a_script_element(client, drive, path):
+    claim = drive("published", text=HOSTILE)
+    response = client.get(path.format(pk=claim.pk))
+    body = response.content
+    for raw in (b"<", b">", b"&", "\u2028".encode(), "\u2029".encode()):
+        assert raw not in body
+    assert b"\\u003c/script\\u003e" in body
+    # The same value once parsed.
+    data = response.json()
+    review = data["dataFeedElement"][0]["item"][0] if "dataFeedElement" in data else data
+    assert review["claimReviewed"] == HOSTILE
 
 
 def test_datafeed_pages_through_the_link_header(client, drive):

@@ -12,7 +12,11 @@ STRONG_KEY = secrets.token_urlsafe(50)
 
 
 def run_python(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "PUBLISHER_URL", "PUBLISHER_NAME"}
+    }
     environ.update(env)
     return subprocess.run(
         [sys.executable, *args], cwd=settings.BASE_DIR, env=environ, capture_output=True, text=True, check=False
@@ -52,9 +56,45 @@ def test_documented_production_settings_pass_check_deploy():
         ALLOWED_HOSTS="example.org",
         CSRF_TRUSTED_ORIGINS="https://example.org",
         BEHIND_PROXY="1",
+        PUBLISHER_URL="https://example.org",
+        PUBLISHER_NAME="Example Desk",
     )
     assert done.returncode == 0, done.stderr
     assert "no issues" in done.stdout
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": STRONG_KEY,
+    "ALLOWED_HOSTS": "example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://example.org",
+    "BEHIND_PROXY": "1",
+}
+
+
+@pytest.mark.parametrize(
+    ("publisher", "error"),
+    [
+        ({}, "api.E001"),
+        ({"PUBLISHER_NAME": "Example Desk"}, "api.E002"),
+        ({"PUBLISHER_NAME": "Example Desk", "PUBLISHER_URL": "http://127.0.0.1:8000"}, "api.E002"),
+        ({"PUBLISHER_NAME": "Example Desk", "PUBLISHER_URL": "http://example.org"}, "api.E002"),
+        ({"PUBLISHER_NAME": " ", "PUBLISHER_URL": "https://example.org"}, "api.E001"),
+    ],
+    ids=["neither", "no-url", "local-url", "not-https", "blank-name"],
+)
+def test_production_check_deploy_requires_the_publisher(publisher, error):
+    done = run_python("manage.py", "check", "--deploy", **PRODUCTION, **publisher)
+    assert done.returncode != 0
+    assert error in done.stderr
+
+
+def test_a_malformed_atom_tag_date_is_a_startup_error():
+    done = run_python(
+        "-c", "import django; django.setup()", DJANGO_SETTINGS_MODULE="tracker.settings", ATOM_TAG_DATE="soon"
+    )
+    assert done.returncode != 0
+    assert "ATOM_TAG_DATE" in done.stderr
 
 
 def test_local_mode_needs_no_environment_at_all():
