@@ -14,6 +14,9 @@ os.environ.setdefault("SECRET_KEY", "bench-only-key-7f3c9a1e5b2d4f6a8c0e2b4d6f8a
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Production requires the publisher (api/checks.py); the bench publishes nothing.
+os.environ.setdefault("PUBLISHER_URL", "https://bench.example.org")
+os.environ.setdefault("PUBLISHER_NAME", "Bench desk")
 
 from tracker.settings import *  # noqa: F403
 from tracker.settings import REST_FRAMEWORK
