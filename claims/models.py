@@ -266,6 +266,7 @@ class Change(models.Model):
         RETRACTED = "retracted", "Verdict retracted"
         RECHECK = "recheck", "Re-check opened or closed"
         MERGED = "merged", "Merged into another claim"
+        RATING = "rating", "Rating scale edited"
 
     position = models.BigAutoField(primary_key=True)
     # No foreign key: the log outlives what it speaks of (a deleted or merged claim).

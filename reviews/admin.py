@@ -811,6 +811,17 @@ class RatingAdmin(HistoryAdmin):
         response["Cache-Control"] = "private, no-cache"
         return response
 
+    # Through the services: every claim showing the rating gets a change (the feed's clock).
+    def save_model(self, request, obj, form, change):
+        services.rating_save(rating=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        services.rating_delete(rating=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for rating in queryset:
+            services.rating_delete(rating=rating, by=request.user)
+
 
 @admin.register(Transition)
 class TransitionAdmin(ReadOnlyAdminMixin, RefuseHiddenAdminMixin, admin.ModelAdmin):

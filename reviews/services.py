@@ -20,7 +20,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -28,6 +29,7 @@ from claims import anchoring, changelog
 from claims.errors import StaleVersion, TransitionNotAllowed
 from claims.models import Change, Claim, Conflict, SourceDocument
 from claims.querysets import PUBLIC_STATUSES
+from claims.services import require_user
 from reviews import notifications, transitions
 from reviews.models import Assignment, Evidence, Rating, Recheck, Review, Transition, Verdict
 from reviews.querysets import claim_reviewers_disagree
@@ -553,3 +555,56 @@ def _verdict_words(verdict: Verdict) -> str:
 def allowed_actions(*, claim: Claim, user) -> list[str]:
     """The transitions `user` may take on `claim` now (the admin's buttons): the services' own checks."""
     return transitions.allowed(claim=claim, user=user)
+
+
+# --- the rating scale --------------------------------------------------------------------
+# Every verdict shows its rating (label, slug, value, the scale's best and worst), so editing the
+# scale is a change of every claim that shows it. The colour is not in any claim's representation
+# (the public pages take it from /ratings.css, which has its own validator).
+
+_SHOWN_RATING_FIELDS = ("label", "slug", "value")
+
+
+def _scale_ends() -> tuple:
+    return tuple(Rating.objects.filter(value__isnull=False).aggregate(best=Max("value"), worst=Min("value")).values())
+
+
+def _record_rating_change(rating_pk: int | None, *, shown_changed: bool, ends_before: tuple) -> None:
+    """Log a change for every claim whose representation the write changed: the claims with a
+    verdict version of this rating if what is shown of it changed, and every claim with a verdict
+    on the scale if the scale's best or worst value moved."""
+    touched = models.Q(pk__in=[])
+    if shown_changed and rating_pk is not None:
+        touched |= models.Q(pk__in=Verdict.objects.filter(rating_id=rating_pk).values("claim_id"))
+    if _scale_ends() != ends_before:
+        touched |= models.Q(pk__in=Verdict.objects.filter(rating__value__isnull=False).values("claim_id"))
+    changelog.record(Claim.objects.filter(touched).order_by("pk"), Change.Kind.RATING, detail={"rating": rating_pk})
+
+
+def rating_save(*, rating: Rating, by: AbstractBaseUser) -> Rating:
+    """Create a step of the rating scale or save the caller's edits to one (label, slug, value,
+    description, order, colour), validated, with the change logged for every claim it shows on."""
+    require_user(by, "reviews.change_rating" if rating.pk else "reviews.add_rating")
+    with transaction.atomic():
+        # Lock the scale: two edits at once must each see the other's ends when they compare.
+        list(Rating.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+        before = Rating.objects.filter(pk=rating.pk).values(*_SHOWN_RATING_FIELDS).first() if rating.pk else None
+        ends_before = _scale_ends()
+        rating.full_clean()
+        rating._history_user = by
+        rating.save()
+        shown_changed = before is not None and any(before[f] != getattr(rating, f) for f in _SHOWN_RATING_FIELDS)
+        _record_rating_change(rating.pk, shown_changed=shown_changed, ends_before=ends_before)
+    return rating
+
+
+def rating_delete(*, rating: Rating, by: AbstractBaseUser) -> None:
+    """Remove an unused step of the scale (verdicts, reviews and mappings protect the ones in use);
+    the claims on the scale change if it moved the scale's ends."""
+    require_user(by, "reviews.delete_rating")
+    with transaction.atomic():
+        list(Rating.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+        ends_before = _scale_ends()
+        rating._history_user = by
+        rating.delete()
+        _record_rating_change(None, shown_changed=False, ends_before=ends_before)
