@@ -6,7 +6,8 @@
   (bench.probe.publish_latency: `claims.changelog.record` swapped for a no-op, alternating);
 - `GET /api/changes/?page_size=100` latency: the first page, a page 90% of the way through the
   log, and a conditional GET (304) of the first page, anonymous, Django's test client, response
-  cache off; the queries per request and the database's share.
+  cache off; the queries per request. For scale, the same client reads the claims feed's first
+  page of 100 (`/api/claims/?page_size=100`), and the report gives the ratios.
 
 Prints a Markdown section for bench/RESULTS.md. It publishes claims: run it on a bench database.
 """
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     results["first page, If-None-Match (304)"] = page_latency(
         client, pages["first page"][0], requests=args.requests, headers={"HTTP_IF_NONE_MATCH": etag}
     )
+    feed_page = page_latency(client, "/api/claims/?page_size=100", requests=args.requests)
     publish = publish_latency(args.samples)
 
     claims, changes = Claim.objects.count(), Change.objects.count()
@@ -88,6 +90,20 @@ def main(argv: list[str] | None = None) -> int:
             f"| {name} | {row['status']} | {row['p50_ms']:.1f} ms | {row['p90_ms']:.1f} ms | {row['queries']} "
             f"| {row['bytes']:,} |"
         )
+    lines.append(
+        f"| (for scale) `GET /api/claims/?page_size=100` | {feed_page['status']} | {feed_page['p50_ms']:.1f} ms "
+        f"| {feed_page['p90_ms']:.1f} ms | {feed_page['queries']} | {feed_page['bytes']:,} |"
+    )
+    first, deep = results["first page"], results["page after 90% of the log"]
+    not_modified = results["first page, If-None-Match (304)"]
+    lines += [
+        "",
+        "| ratio (p50) | measured |",
+        "|---|---|",
+        f"| changes page after 90% of the log ÷ first changes page | {deep['p50_ms'] / first['p50_ms']:.2f} |",
+        f"| first changes page ÷ first claims page (100 each) | {first['p50_ms'] / feed_page['p50_ms']:.2f} |",
+        f"| changes 304 ÷ changes first page | {not_modified['p50_ms'] / first['p50_ms']:.2f} |",
+    ]
     lines += ["", "| `claim_publish` (each commits) | samples | p50 | mean |", "|---|---|---|---|"]
     for arm, row in publish.items():
         if row.get("n"):
