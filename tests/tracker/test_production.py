@@ -16,7 +16,14 @@ import urllib.request
 from django.conf import settings
 
 STRONG_KEY = secrets.token_urlsafe(50)
-PRODUCTION = {"DEBUG": "0", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "example.org"}
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": STRONG_KEY,
+    "ALLOWED_HOSTS": "example.org",
+    # Required with DEBUG off (api/checks.py): check --deploy, and so bin/start, stop without them.
+    "PUBLISHER_URL": "https://example.org",
+    "PUBLISHER_NAME": "Example Desk",
+}
 SWITCHES = [
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
@@ -29,7 +36,17 @@ SHOWN = [*SWITCHES, "SECURE_HSTS_SECONDS", "SECURE_PROXY_SSL_HEADER"]
 
 def clean_environ(**env: str) -> dict[str, str]:
     """The test process's environment less anything the settings read for these switches."""
-    dropped = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "BEHIND_PROXY", "PROXY_SSL_HEADER", "DATABASE_URL", *SHOWN}
+    dropped = {
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "BEHIND_PROXY",
+        "PROXY_SSL_HEADER",
+        "DATABASE_URL",
+        "PUBLISHER_URL",
+        "PUBLISHER_NAME",
+        *SHOWN,
+    }
     environ = {k: v for k, v in os.environ.items() if k not in dropped}
     environ.update(env)
     return environ
@@ -145,3 +162,18 @@ def test_bin_start_collects_static_files_and_migrates_before_serving(tmp_path):
         server.terminate()
         server.wait(timeout=20)
         log.close()
+
+
+def test_bin_start_refuses_to_start_without_the_publisher(tmp_path):
+    env = clean_environ(
+        **{k: v for k, v in PRODUCTION.items() if not k.startswith("PUBLISHER_")},
+        BEHIND_PROXY="1",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    done = subprocess.run(
+        [str(settings.BASE_DIR / "bin" / "start")], env=env, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode != 0
+    assert "api.E001" in done.stderr and "api.E002" in done.stderr
+    assert not (tmp_path / "db.sqlite3").exists()  # stopped before migrating
