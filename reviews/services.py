@@ -26,7 +26,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from claims import anchoring, changelog
-from claims.errors import StaleVersion, TransitionNotAllowed
+from claims.errors import NotPermitted, StaleVersion, TransitionNotAllowed
 from claims.models import Change, Claim, Conflict, SourceDocument
 from claims.querysets import PUBLIC_STATUSES
 from claims.services import require_user
@@ -563,6 +563,8 @@ def allowed_actions(*, claim: Claim, user) -> list[str]:
 # (the public pages take it from /ratings.css, which has its own validator).
 
 _SHOWN_RATING_FIELDS = ("label", "slug", "value")
+# What only administrators may change (editors keep colours and descriptions).
+_SCALE_FIELDS = ("label", "slug", "value", "order")
 
 
 def _scale_ends() -> tuple:
@@ -588,7 +590,13 @@ def rating_save(*, rating: Rating, by: AbstractBaseUser) -> Rating:
     with transaction.atomic():
         # Lock the scale: two edits at once must each see the other's ends when they compare.
         list(Rating.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
-        before = Rating.objects.filter(pk=rating.pk).values(*_SHOWN_RATING_FIELDS).first() if rating.pk else None
+        before = Rating.objects.filter(pk=rating.pk).values(*_SCALE_FIELDS).first() if rating.pk else None
+        if not by.is_superuser and (before is None or any(before[f] != getattr(rating, f) for f in _SCALE_FIELDS)):
+            raise NotPermitted(
+                "scale_admins_only",
+                "Only administrators change the scale's labels, slugs, values and order; editors keep its "
+                "colours and descriptions.",
+            )
         ends_before = _scale_ends()
         rating.full_clean()
         rating._history_user = by

@@ -84,11 +84,20 @@ def test_an_invalid_colour_is_refused_and_logs_nothing(drive, admin):
     assert rating_changes() == set()
 
 
-def test_editors_may_not_edit_the_scale(editor):
+def test_editors_may_not_change_the_scale_itself(editor):
     true = Rating.objects.get(slug="true")
     true.label = "Accurate"
     with pytest.raises(NotPermitted):
         services.rating_save(rating=true, by=editor)
+    with pytest.raises(NotPermitted):
+        services.rating_save(rating=Rating(label="Verified", slug="verified", value=9), by=editor)
+
+
+def test_editors_keep_the_colours_and_descriptions(editor):
+    true = Rating.objects.get(slug="true")
+    true.colour, true.description = "#0b3d0b", "Accurate and complete."
+    services.rating_save(rating=true, by=editor)
+    assert Rating.objects.get(slug="true").colour == "#0b3d0b"
 
 
 def test_the_admin_edits_the_scale_through_the_service(client, drive, admin):
