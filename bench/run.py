@@ -205,6 +205,11 @@ def bench_database(kind: str, args: argparse.Namespace, wrk: str | None) -> dict
         result["modes"][mode] = load_phase(kind, env | {"BENCH_CACHE": mode}, scenarios, args, wrk, mode)
     if args.edge:
         result["edge"] = edge_phase(kind, env, scenarios, args)
+    if args.writes:
+        log(f"{kind}: write latency with 1, 4 and 16 editors (bench.writes)")
+        writes_file = OUT / f"writes-{kind}.json"
+        python("-m", "bench.writes", f"--out={writes_file}", f"--per-editor={2 if args.quick else 8}", env=env)
+        result["writes"] = orjson.loads(writes_file.read_bytes())
     if args.scale and kind == "postgres":
         result["scale"] = scale_phase(env, args)
     return result
@@ -433,6 +438,8 @@ def _report_database(result: dict, args: argparse.Namespace) -> list[str]:
         lines += _report_mode(mode, phase, by_name, args)
     if result.get("edge"):
         lines += _report_edge(result["edge"])
+    if result.get("writes"):
+        lines += _report_writes(result["writes"])
     if result.get("scale"):
         lines += _report_scale(result["scale"])
     notes = [s for s in probe["scenarios"] if s["note"]]
@@ -515,6 +522,35 @@ def _report_edge(edge: dict) -> list[str]:
         "",
     ]
     return lines
+
+
+def _report_writes(writes: dict) -> list[str]:
+    lines = [
+        "### Writes: publish and correct with 1, 4 and 16 editors at once (bench/writes.py)",
+        "",
+        f"Each editor a forked process with its own connection calling the service, {writes['per_editor']} "
+        "writes each per run, each committed. Arms: as deployed (change log row after its advisory lock, "
+        "webhook wake-up enqueued on commit); the log without the outbox's wake-up; neither "
+        "(`changelog.record` a no-op).",
+        "",
+        "| operation | editors | arm | writes | p50 ms | p99 ms | writes/s | errors | p50 ÷ neither (log ≤ 1.10) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    neither = {(r["operation"], r["editors"]): r["p50_ms"] for r in writes["runs"] if r["arm"] == "neither"}
+    for r in writes["runs"]:
+        base = neither.get((r["operation"], r["editors"]))
+        ratio = r["p50_ms"] / base if base and r["p50_ms"] else None
+        verdict = (
+            "" if r["arm"] == "neither" or ratio is None else f"{ratio:.2f} {'met' if ratio <= 1.10 else 'NOT met'}"
+        )
+        lines.append(
+            f"| {r['operation']} | {r['editors']} | {r['arm']} | {r['n']} | {_fmt_ms(r['p50_ms'])} "
+            f"| {_fmt_ms(r['p99_ms'])} | {r['writes_per_s'] or 0:.1f} | {r['errors']} | {verdict} |"
+        )
+    errors = [r["first_error"] for r in writes["runs"] if r["first_error"]]
+    if errors:
+        lines += ["", f"First error: `{errors[0]}`"]
+    return [*lines, ""]
 
 
 def _report_scale(scale: dict) -> list[str]:
@@ -677,6 +713,7 @@ def _goals(phase: dict, args: argparse.Namespace, *, read_path: bool) -> list[st
     goal("feed page 100 p50 ÷ baseline p50 (≤ 1.5)", first, p50("baseline, first page, 100"), 1.5)
     goal("deep page p50 ÷ first page p50 (≤ 1.15)", p50(deep), first, 1.15)
     goal("full page p50 ÷ 304 p50 (≥ 25)", first, p50(conditional), 25.0, at_least=True)
+    goal("feed with q p50 ÷ its baseline p50 (≤ 2)", p50("feed, filter q"), p50("baseline, filter q"), 2.0)
     if conditional and "feed, first page, 100" in runs:
         goal(
             "304 req/s ÷ full page req/s (≥ 25)",
@@ -712,6 +749,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument("--keep-alive", type=int, default=5, help="seconds gthread workers keep a connection")
     parser.add_argument("--no-edge", dest="edge", action="store_false", help="skip the nginx edge-cache phase")
+    parser.add_argument("--no-writes", dest="writes", action="store_false", help="skip the write-latency phase")
     parser.add_argument("--connections", type=int, default=4, help="wrk's open connections")
     parser.add_argument("--duration", type=int, help="seconds of wrk per scenario (default 10, quick 2)")
     parser.add_argument("--rate-duration", type=int, help="seconds at a fixed rate (default 6, quick 2)")
