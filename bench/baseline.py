@@ -276,3 +276,41 @@ def baseline_feed(request: HttpRequest) -> HttpResponse:
     if q and connections[router.db_for_read(Claim)].vendor != "postgresql":
         return HttpResponseBadRequest("q: PostgreSQL only")
     return HttpResponse(baseline_page(size=size, after=after, feed_url=feed_url, q=q), content_type="application/json")
+
+
+# --- /api/changes/ -----------------------------------------------------------------------
+
+_CHANGES = """
+SELECT count(*),
+       COALESCE(json_agg(json_build_object(
+           'position', position, 'claim', claim_id, 'kind', kind, 'status', status,
+           'public', public_after, 'left_public_view', public_before AND NOT public_after,
+           'at', {at}, 'detail', detail) ORDER BY position) FILTER (WHERE n <= %(size)s), '[]'::json)::text
+FROM (SELECT *, row_number() OVER (ORDER BY position) AS n FROM (
+        SELECT * FROM claims_change WHERE (public_before OR public_after) AND position > %(after)s
+        ORDER BY position LIMIT %(limit)s) AS rows) AS page
+"""
+
+
+def baseline_changes(request: HttpRequest) -> HttpResponse:
+    """GET /bench/baseline/changes/?page_size=N&after=T: the public change log's page (anonymous),
+    from one SQL query (PostgreSQL)."""
+    from api.changes import decode_token, encode_token
+
+    connection = connections[router.db_for_read(Claim)]
+    if connection.vendor != "postgresql":
+        return HttpResponseBadRequest("PostgreSQL only")
+    size = int(request.GET.get("page_size", 100))
+    after = decode_token(request.GET.get("after"))
+    at = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN extract(microseconds FROM at)::bigint "
+    at += "%% 1000000 = 0 THEN '' ELSE to_char(at AT TIME ZONE 'UTC', '.US') END || '+00:00'"
+    with connection.cursor() as cursor:
+        cursor.execute(_CHANGES.format(at=at), {"after": after, "size": size, "limit": size + 1})
+        count, results = cursor.fetchone()
+    results = orjson.loads(results)
+    body = {
+        "results": results,
+        "next": encode_token(results[-1]["position"] if results else after),
+        "has_more": count > size,
+    }
+    return HttpResponse(orjson.dumps(body), content_type="application/json")

@@ -647,7 +647,7 @@ def _bulk_load():
             cursor.execute(f"DROP INDEX {name}")
     yield
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         for _, definition in indexes:
             cursor.execute(definition)
         for table, name, definition in foreign_keys:

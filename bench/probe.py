@@ -132,15 +132,19 @@ def scenarios(client, *, editor) -> list[Scenario]:
     )
     out.append(Scenario("public index", "/claims/", group="detail", note="20 claims, filters' choices"))
     out.append(Scenario("ClaimReview DataFeed", "/api/claimreview/feed/", group="other"))
-    out.append(Scenario("changes, first page, 100", "/api/changes/?page_size=100", group="changes"))
-    out.append(
-        Scenario(
-            "changes, deep page, 100",
-            "/api/changes/?" + urlencode({"page_size": 100, "after": changes_token(0.9)}),
-            group="changes",
-            note="after 90% of the public change log",
+    deep_changes = urlencode({"page_size": 100, "after": changes_token(0.9)})
+    for name, query in (("first page, 100", "page_size=100"), ("deep page, 100", deep_changes)):
+        out.append(
+            Scenario(
+                f"changes, {name}",
+                f"/api/changes/?{query}",
+                group="changes",
+                note="after 90% of the public change log" if name.startswith("deep") else "",
+                baseline=f"baseline, changes, {name}" if searchable else None,
+            )
         )
-    )
+        if searchable:
+            out.append(Scenario(f"baseline, changes, {name}", f"/bench/baseline/changes/?{query}", group="baseline"))
     out.append(Scenario("entity graph", "/api/entities/graph/", group="other", note="the whole contract graph"))
     # A session of its own (kept in the database), sent by the load generator as a cookie.
     login = type(client)()

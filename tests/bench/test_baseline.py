@@ -57,3 +57,13 @@ def test_baseline_search_is_byte_identical_to_the_feeds_q(client, bench_urls, ar
     baseline = client.get("/bench/baseline/claims/", {"q": q, "page_size": 20})
     assert feed.status_code == baseline.status_code == 200
     assert baseline.content == feed.content
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the changes baseline is PostgreSQL's")
+def test_baseline_changes_are_byte_identical_to_the_public_change_stream(client, bench_urls, archive):
+    first = client.get("/api/changes/", {"page_size": 50})
+    assert first.status_code == 200
+    assert client.get("/bench/baseline/changes/", {"page_size": 50}).content == first.content
+    after = first.json()["next"]
+    feed = client.get("/api/changes/", {"page_size": 50, "after": after})
+    assert client.get("/bench/baseline/changes/", {"page_size": 50, "after": after}).content == feed.content
