@@ -392,7 +392,7 @@ def report(results: list[dict], args: argparse.Namespace, wrk: str | None, comma
     lines = [
         "# Feed benchmark results",
         "",
-        "Rewritten by every run of `python -m bench.run` (`make bench`). What is measured and why: issue 6",
+        "Rewritten by every run of `python -m bench.run` (`make bench`). What is measured and why: issues 6 and 16",
         'and the module docstrings in bench/; how the tracker scales beyond one machine: README, "Scaling out".',
         "",
         f"- Written: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `{command}` (each database section names its own run)",
@@ -402,6 +402,8 @@ def report(results: list[dict], args: argparse.Namespace, wrk: str | None, comma
         "- Other work on the machine during a run (see each section's load average) inflates latencies and "
         "deflates throughput alike, for the feed and the baseline.",
         f"- Archive: {args.claims:,} generated claims (bench/generate.py, seed 1)",
+        "- The slow queries of issue 16 before and after their fix, EXPLAIN (ANALYZE, BUFFERS): "
+        "[bench/EXPLAIN.md](EXPLAIN.md)",
         f"- Server: gunicorn `{' '.join(gunicorn_options(args))}` on 127.0.0.1, DEBUG off, throttling off (one client), "
         "persistent DB connections (CONN_MAX_AGE=60)",
         "- Closed loop: wrk (the Python client if wrk is missing) at a fixed number of connections for a fixed "
