@@ -788,6 +788,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--match-queries", type=int, default=20, help="matcher queries in the scale figures")
     parser.add_argument(
+        "--scale-only", action="store_true", help="run only the --scale comparison against the kept PostgreSQL archive"
+    )
+    parser.add_argument(
         "--reuse-scale",
         action="store_true",
         help="keep the --scale archive of an earlier run (same size), not regenerate it",
@@ -819,6 +822,18 @@ def main(argv: list[str] | None = None) -> int:
     kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
     if args.report_only:
         # Rewrite RESULTS.md from the saved figures of the latest runs, without running anything.
+        kinds, args.keep_other = [], True
+    if args.scale_only:
+        # Only the scale comparison, added to PostgreSQL's saved figures (its archive is kept).
+        saved = OUT / "result-postgres.json"
+        if not args.scale or not saved.exists():
+            raise SystemExit(
+                "--scale-only needs --scale N and an earlier PostgreSQL run (bench/out/result-postgres.json)"
+            )
+        result = orjson.loads(saved.read_bytes())
+        args.claims = result.get("claims", args.claims)
+        result["scale"] = scale_phase(django_env(PG_URL), args)
+        saved.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
         kinds, args.keep_other = [], True
     for kind in kinds:
         if kind not in ("sqlite", "postgres"):
