@@ -292,3 +292,15 @@ def test_claim_changelist_counts_claims_without_grouping_them_by_appearance(clie
     counts = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("SELECT COUNT(")]
     assert counts
     assert not any("GROUP BY" in sql.upper() or "claims_appearance" in sql for sql in counts)
+
+
+def test_claim_change_page_uses_a_fixed_number_of_queries(client, editor, django_assert_num_queries):
+    appearance = AppearanceFactory()
+    claim = appearance.claim
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    with_one = _count_queries(client, url)
+    for _ in range(5):
+        AppearanceFactory(claim=claim, document=DocumentFactory())
+        claim.entities.add(EntityFactory())
+    with django_assert_num_queries(with_one):
+        assert client.get(url).status_code == 200
