@@ -208,7 +208,7 @@ def bench_database(kind: str, args: argparse.Namespace, wrk: str | None) -> dict
     if args.writes:
         log(f"{kind}: write latency with 1, 4 and 16 editors (bench.writes)")
         writes_file = OUT / f"writes-{kind}.json"
-        python("-m", "bench.writes", f"--out={writes_file}", f"--per-editor={2 if args.quick else 8}", env=env)
+        python("-m", "bench.writes", f"--out={writes_file}", f"--per-editor={1 if args.quick else 5}", env=env)
         result["writes"] = orjson.loads(writes_file.read_bytes())
     if args.scale and kind == "postgres":
         result["scale"] = scale_phase(env, args)
@@ -534,7 +534,7 @@ def _report_writes(writes: dict) -> list[str]:
         "### Writes: publish and correct with 1, 4 and 16 editors at once (bench/writes.py)",
         "",
         f"Each editor a forked process with its own connection calling the service, {writes['per_editor']} "
-        "writes each per run, each committed. Arms: as deployed (change log row after its advisory lock, "
+        "writes each per run, each committed, each arm run twice (A B C C B A). Arms: as deployed (change log row after its advisory lock, "
         "webhook wake-up enqueued on commit); the log without the outbox's wake-up; neither "
         "(`changelog.record` a no-op).",
         "",

@@ -71,7 +71,7 @@ def _editor(arm: str, operation: str, claim_ids: list[int], conn) -> None:
     conn.close()
 
 
-def run_arm(arm: str, operation: str, editors: int, pool: list[int], per_editor: int) -> dict:
+def run_arm(arm: str, operation: str, editors: int, pool: list[int], per_editor: int) -> tuple[list, list, float]:
     import multiprocessing
 
     from django.db import connections
@@ -92,7 +92,10 @@ def run_arm(arm: str, operation: str, editors: int, pool: list[int], per_editor:
         latencies += got
         errors += bad
         process.join()
-    seconds = time.perf_counter() - started
+    return latencies, errors, time.perf_counter() - started
+
+
+def summary(latencies: list[float], errors: list[str], seconds: float) -> dict:
     return {
         "n": len(latencies),
         "p50_ms": statistics.median(latencies) if latencies else None,
@@ -106,21 +109,30 @@ def run_arm(arm: str, operation: str, editors: int, pool: list[int], per_editor:
 def measure(*, per_editor: int, editors: tuple[int, ...] = EDITORS) -> dict:
     from claims.models import Claim
 
-    need = sum(editors) * per_editor * len(ARMS)
+    # Each arm runs twice, in the order A B C C B A, so drift in the machine's load during a run
+    # falls on every arm alike.
+    need = sum(editors) * per_editor * len(ARMS) * 2
     reviewed = list(Claim.objects.filter(status="reviewed").order_by("id").values_list("id", flat=True))
     published = list(Claim.objects.filter(status="published").order_by("id").values_list("id", flat=True))
     if len(reviewed) < need:
-        per_editor = max(1, len(reviewed) // (sum(editors) * len(ARMS)))
+        per_editor = max(1, len(reviewed) // (sum(editors) * len(ARMS) * 2))
     pools = {"publish": reviewed, "correct": published}
     out: dict = {"per_editor": per_editor, "runs": []}
     for operation in ("publish", "correct"):
         pool = list(pools[operation])
         for count in editors:
-            for arm in ARMS:
+            pooled: dict[str, tuple[list, list, float]] = {arm: ([], [], 0.0) for arm in ARMS}
+            for arm in (*ARMS, *reversed(ARMS)):
                 if len(pool) < count * per_editor:
                     continue
-                row = run_arm(arm, operation, count, pool, per_editor)
-                out["runs"].append({"operation": operation, "editors": count, "arm": arm, **row})
+                latencies, errors, seconds = run_arm(arm, operation, count, pool, per_editor)
+                done = pooled[arm]
+                pooled[arm] = (done[0] + latencies, done[1] + errors, done[2] + seconds)
+            for arm, (latencies, errors, seconds) in pooled.items():
+                if latencies or errors:
+                    out["runs"].append(
+                        {"operation": operation, "editors": count, "arm": arm, **summary(latencies, errors, seconds)}
+                    )
     return out
 
 
