@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run serve setup install install-dev test check lint format migrations-check browser bench clean vendor-axe
+.PHONY: run serve setup install install-dev test check lint format migrations-check browser bench bench-tools clean vendor-axe
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -72,7 +72,13 @@ migrations-check: install-dev
 
 check: lint migrations-check test
 
-bench: install-dev
+# wrk (the load generator) and nginx (the edge cache in front of gunicorn) from Debian.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 && { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null; \
+	  else echo "wrk or nginx is missing: sudo apt-get install wrk nginx-light (the bench falls back or skips the edge)"; fi; }
+
+bench: install-dev bench-tools
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:

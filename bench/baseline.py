@@ -212,7 +212,20 @@ _PAGE_PER_STATUS = (
 )
 
 
-def _postgresql(with_cursor: bool) -> str:
+# The feed's `q` (PostgreSQL): the claims whose text, a verdict summary or a quote matches, each
+# through its GIN index, hashed once; the few public ones among them are sorted by date.
+_SEARCH = """AND id IN (
+        SELECT id FROM claims_claim WHERE to_tsvector('english'::regconfig, COALESCE(text, ''))
+            @@ websearch_to_tsquery('english'::regconfig, %(q)s)
+        UNION ALL
+        SELECT claim_id FROM reviews_verdict WHERE to_tsvector('english'::regconfig, COALESCE(summary, ''))
+            @@ websearch_to_tsquery('english'::regconfig, %(q)s)
+        UNION ALL
+        SELECT claim_id FROM claims_appearance WHERE to_tsvector('english'::regconfig, COALESCE(exact, ''))
+            @@ websearch_to_tsquery('english'::regconfig, %(q)s))"""
+
+
+def _postgresql(with_cursor: bool, search: bool = False) -> str:
     # Python's isoformat: six fractional digits, or none when they are all zero (to_json trims them).
     def ts(column: str) -> str:
         utc = f"({column} AT TIME ZONE 'UTC')"
@@ -235,8 +248,9 @@ def _postgresql(with_cursor: bool) -> str:
         under_recheck=_OPEN_RECHECK,
         facts=_facts("postgresql"),
     )
+    after = _AFTER if with_cursor else ""
     return _QUERY.format(
-        page=_PAGE_PER_STATUS.format(after=_AFTER if with_cursor else ""),
+        page=_PAGE_IN.format(after=f"{after} {_SEARCH}") if search else _PAGE_PER_STATUS.format(after=after),
         item=item,
         # As text: psycopg would parse json with the stdlib; orjson parses it faster.
         array_agg="COALESCE(json_agg(item ORDER BY published_at DESC, id DESC), '[]'::json)::text",
@@ -290,12 +304,17 @@ def _cursor_token(published_at: str, pk: int, reverse: bool) -> str:
     return base64.urlsafe_b64encode(token).decode().rstrip("=")
 
 
-def baseline_page(*, size: int, after: tuple | None, feed_url: str) -> bytes:
-    """The JSON body of one feed page (default ordering), from one SQL query."""
+def baseline_page(*, size: int, after: tuple | None, feed_url: str, q: str = "") -> bytes:
+    """The JSON body of one feed page (default ordering, optionally `q` on PostgreSQL), from one SQL query."""
     alias = router.db_for_read(Claim)
     connection = connections[alias]
-    sql = _postgresql(after is not None) if connection.vendor == "postgresql" else _sqlite(after is not None)
-    params = {"limit": size + 1, "size": size, "claims_url": reverse("claim-list")}
+    if q and connection.vendor != "postgresql":
+        raise ValueError("the baseline searches on PostgreSQL only")
+    if connection.vendor == "postgresql":
+        sql = _postgresql(after is not None, search=bool(q))
+    else:
+        sql = _sqlite(after is not None)
+    params = {"limit": size + 1, "size": size, "claims_url": reverse("claim-list"), "q": q}
     if after is not None:
         params["at"] = connection.ops.adapt_datetimefield_value(after[0])
         params["pk"] = after[1]
@@ -316,7 +335,7 @@ def baseline_page(*, size: int, after: tuple | None, feed_url: str) -> bytes:
 
 
 def baseline_feed(request: HttpRequest) -> HttpResponse:
-    """GET /bench/baseline/claims/?page_size=N&cursor=C: the feed's page, the fastest way we know."""
+    """GET /bench/baseline/claims/?page_size=N&cursor=C&q=Q: the feed's page, the fastest way we know."""
     try:
         size = int(request.GET.get("page_size", 20))
     except ValueError:
@@ -333,4 +352,45 @@ def baseline_feed(request: HttpRequest) -> HttpResponse:
     # The links point at the feed itself, as the feed's own do.
     query = request.META.get("QUERY_STRING", "")
     feed_url = request.build_absolute_uri(reverse("claim-list") + (f"?{query}" if query else ""))
-    return HttpResponse(baseline_page(size=size, after=after, feed_url=feed_url), content_type="application/json")
+    q = request.GET.get("q", "").strip()
+    if q and connections[router.db_for_read(Claim)].vendor != "postgresql":
+        return HttpResponseBadRequest("q: PostgreSQL only")
+    return HttpResponse(baseline_page(size=size, after=after, feed_url=feed_url, q=q), content_type="application/json")
+
+
+# --- /api/changes/ -----------------------------------------------------------------------
+
+_CHANGES = """
+SELECT count(*),
+       COALESCE(json_agg(json_build_object(
+           'position', position, 'claim', claim_id, 'kind', kind, 'status', status,
+           'public', public_after, 'left_public_view', public_before AND NOT public_after,
+           'at', {at}, 'detail', detail) ORDER BY position) FILTER (WHERE n <= %(size)s), '[]'::json)::text
+FROM (SELECT *, row_number() OVER (ORDER BY position) AS n FROM (
+        SELECT * FROM claims_change WHERE (public_before OR public_after) AND position > %(after)s
+        ORDER BY position LIMIT %(limit)s) AS rows) AS page
+"""
+
+
+def baseline_changes(request: HttpRequest) -> HttpResponse:
+    """GET /bench/baseline/changes/?page_size=N&after=T: the public change log's page (anonymous),
+    from one SQL query (PostgreSQL)."""
+    from api.changes import decode_token, encode_token
+
+    connection = connections[router.db_for_read(Claim)]
+    if connection.vendor != "postgresql":
+        return HttpResponseBadRequest("PostgreSQL only")
+    size = int(request.GET.get("page_size", 100))
+    after = decode_token(request.GET.get("after"))
+    at = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN extract(microseconds FROM at)::bigint "
+    at += "%% 1000000 = 0 THEN '' ELSE to_char(at AT TIME ZONE 'UTC', '.US') END || '+00:00'"
+    with connection.cursor() as cursor:
+        cursor.execute(_CHANGES.format(at=at), {"after": after, "size": size, "limit": size + 1})
+        count, results = cursor.fetchone()
+    results = orjson.loads(results)
+    body = {
+        "results": results,
+        "next": encode_token(results[-1]["position"] if results else after),
+        "has_more": count > size,
+    }
+    return HttpResponse(orjson.dumps(body), content_type="application/json")

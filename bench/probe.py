@@ -106,15 +106,22 @@ def scenarios(client, *, editor) -> list[Scenario]:
         Scenario("baseline, first page, 100", "/bench/baseline/claims/?page_size=100", group="baseline"),
         Scenario("baseline, deep page, 100", f"/bench/baseline/claims/?page_size=100&cursor={deep}", group="baseline"),
     ]
+    from django.db import connection
+
+    searchable = connection.vendor == "postgresql"  # the baseline's `q` is PostgreSQL's full-text search
     for name, value in filter_values().items():
+        query = urlencode({name: value, "page_size": 20})
         out.append(
             Scenario(
                 f"feed, filter {name}",
-                "/api/claims/?" + urlencode({name: value, "page_size": 20}),
+                f"/api/claims/?{query}",
                 group="filter",
                 note=f"{name}={value}",
+                baseline="baseline, filter q" if name == "q" and searchable else None,
             )
         )
+        if name == "q" and searchable:
+            out.append(Scenario("baseline, filter q", f"/bench/baseline/claims/?{query}", group="baseline"))
     corrected = Claim.objects.published().filter(verdicts__version=2).order_by("id").first()
     out.append(Scenario("claim detail", f"/api/claims/{corrected.pk}/", group="detail", note="a corrected claim"))
     out.append(Scenario("ClaimReview of one claim", f"/api/claims/{corrected.pk}/claimreview/", group="detail"))
@@ -125,15 +132,19 @@ def scenarios(client, *, editor) -> list[Scenario]:
     )
     out.append(Scenario("public index", "/claims/", group="detail", note="20 claims, filters' choices"))
     out.append(Scenario("ClaimReview DataFeed", "/api/claimreview/feed/", group="other"))
-    out.append(Scenario("changes, first page, 100", "/api/changes/?page_size=100", group="changes"))
-    out.append(
-        Scenario(
-            "changes, deep page, 100",
-            "/api/changes/?" + urlencode({"page_size": 100, "after": changes_token(0.9)}),
-            group="changes",
-            note="after 90% of the public change log",
+    deep_changes = urlencode({"page_size": 100, "after": changes_token(0.9)})
+    for name, query in (("first page, 100", "page_size=100"), ("deep page, 100", deep_changes)):
+        out.append(
+            Scenario(
+                f"changes, {name}",
+                f"/api/changes/?{query}",
+                group="changes",
+                note="after 90% of the public change log" if name.startswith("deep") else "",
+                baseline=f"baseline, changes, {name}" if searchable else None,
+            )
         )
-    )
+        if searchable:
+            out.append(Scenario(f"baseline, changes, {name}", f"/bench/baseline/changes/?{query}", group="baseline"))
     out.append(Scenario("entity graph", "/api/entities/graph/", group="other", note="the whole contract graph"))
     # A session of its own (kept in the database), sent by the load generator as a cookie.
     login = type(client)()
@@ -317,6 +328,11 @@ def probe() -> dict:
                 "feed, deep page, 100": deep.path,
                 "feed, filter q": "/api/claims/?" + urlencode({"q": filters["q"], "page_size": 20}),
                 "baseline, first page, 100": by_name["baseline, first page, 100"].path,
+                **(
+                    {"baseline, filter q": by_name["baseline, filter q"].path}
+                    if "baseline, filter q" in by_name
+                    else {}
+                ),
             },
         ),
     }

@@ -3,10 +3,11 @@
 from django.urls import path
 
 import tracker.urls
-from bench.baseline import baseline_feed
+from bench.baseline import baseline_changes, baseline_feed
 
 urlpatterns = [
     path("bench/baseline/claims/", baseline_feed, name="bench-baseline"),
+    path("bench/baseline/changes/", baseline_changes, name="bench-baseline-changes"),
     *tracker.urls.urlpatterns,
 ]
 handler404 = getattr(tracker.urls, "handler404", "django.views.defaults.page_not_found")

@@ -10,7 +10,8 @@ from django.contrib import admin, messages
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -696,6 +697,11 @@ class MoveAppearanceForm(forms.Form):
         return claim
 
 
+def _appearance_count() -> Subquery:
+    counted = Appearance.objects.filter(claim=OuterRef("pk")).order_by().values("claim").annotate(n=Count("*"))
+    return Coalesce(Subquery(counted.values("n")), 0)
+
+
 @admin.register(Claim)
 class ClaimAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
     """The claim pages, for the claims the user may see (Claim.objects.visible_to). The reviews app
@@ -722,7 +728,11 @@ class ClaimAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         claims = super().get_queryset(request).visible_to(request.user)
-        return claims.annotate(appearance_count=Count("appearances", distinct=True))
+        # A correlated count per shown row, not a GROUP BY over the join: the changelist's
+        # pagination counts this queryset, and Django drops a subquery annotation from that count
+        # (a plain count of claims) but has to group every claim with its appearances for an
+        # aggregate one: 0.5 s at 100,000 claims on every page of the list.
+        return claims.annotate(appearance_count=_appearance_count())
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

@@ -29,6 +29,11 @@ def sees_assigned_claims(user) -> bool:
     return _is_staff(user) and not sees_all_claims(user)
 
 
+def sees_only_public(user) -> bool:
+    """Everyone else (anonymous readers, signed-in non-staff): the published and retracted claims only."""
+    return not _is_staff(user)
+
+
 def claim_visibility(user, path: str = "") -> Q:
     """Who sees which claim, the one rule: a Q over claims, or over rows reaching a claim via `path`
     (e.g. "claim__", "claim_a__", "appearances__claim__").
@@ -44,7 +49,7 @@ def claim_visibility(user, path: str = "") -> Q:
     if sees_all_claims(user):
         return Q()
     public = Q(**{f"{path}status__in": PUBLIC_STATUSES})
-    if not _is_staff(user):
+    if sees_only_public(user):
         # Plain `status IN (...)`: the public feed runs on it at 100,000 claims.
         return public
     from claims.models import Claim
@@ -134,6 +139,10 @@ class ChangeQuerySet(models.QuerySet):
         """
         from claims.models import Claim
 
+        if sees_only_public(user):
+            # Nothing beyond the public view: asking the database for it anyway made it scan every
+            # public claim for none (28 ms of every anonymous /api/changes/ page at 100,000 claims).
+            return self.public()
         beyond_public = Claim.objects.visible_to(user).exclude(status__in=PUBLIC_STATUSES)
         return self.filter(
             models.Q(public_before=True)

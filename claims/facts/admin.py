@@ -261,7 +261,12 @@ class FactsPanelInline(DisplayInline):
     panel: dict = {}
 
     def get_formset(self, request, obj=None, **kwargs):
-        self.panel = self._panel(request, obj) if obj is not None else {}
+        # The admin asks for the formset more than once per page (three times on a claim's change
+        # page); the panel (a graph query and its drawing) is built once per claim shown.
+        if obj is None:
+            self.panel = {}
+        elif self.panel.get("claim") is not obj:
+            self.panel = self._panel(request, obj)
         return super().get_formset(request, obj, **kwargs)
 
     def _panel(self, request, claim: Claim) -> dict:

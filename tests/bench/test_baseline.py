@@ -53,3 +53,22 @@ def test_baseline_runs_one_query(client, bench_urls, archive):
 
 def test_baseline_is_not_in_the_production_urls(client, archive):
     assert client.get("/bench/baseline/claims/").status_code == 404
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the baseline's q is PostgreSQL's full-text search")
+@pytest.mark.parametrize("q", ["pays", "contract", "subcontractor vetting", "nothing-matches-this"])
+def test_baseline_search_is_byte_identical_to_the_feeds_q(client, bench_urls, archive, q):
+    feed = client.get("/api/claims/", {"q": q, "page_size": 20})
+    baseline = client.get("/bench/baseline/claims/", {"q": q, "page_size": 20})
+    assert feed.status_code == baseline.status_code == 200
+    assert baseline.content == feed.content
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the changes baseline is PostgreSQL's")
+def test_baseline_changes_are_byte_identical_to_the_public_change_stream(client, bench_urls, archive):
+    first = client.get("/api/changes/", {"page_size": 50})
+    assert first.status_code == 200
+    assert client.get("/bench/baseline/changes/", {"page_size": 50}).content == first.content
+    after = first.json()["next"]
+    feed = client.get("/api/changes/", {"page_size": 50, "after": after})
+    assert client.get("/bench/baseline/changes/", {"page_size": 50, "after": after}).content == feed.content

@@ -1,12 +1,14 @@
 """The generated archive is realistic where the benchmark relies on it."""
 
 import pytest
+from django.db import connection
 from django.db.models import Count
 
 from bench.generate import generate
 from claims import anchoring
 from claims.models import Appearance, Claim, SourceDocument, WageFigure
 from reviews.models import Evidence, Rating, Review, Verdict
+from tests.factories import AppearanceFactory, ClaimFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +74,23 @@ def test_writes_the_structured_facts_of_each_kind(archive):
 def test_refuses_to_generate_twice_into_the_same_database(archive):
     with pytest.raises(SystemExit):
         generate(claims=5, progress=False)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY and the index rebuild are PostgreSQL's")
+def test_the_bulk_load_leaves_every_index_and_foreign_key_as_it_found_them():
+    def schema():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1")
+            indexes = cursor.fetchall()
+            cursor.execute(
+                "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint ORDER BY 1, 2"
+            )
+            return indexes, cursor.fetchall()
+
+    before = schema()
+    generate(claims=30, progress=False)
+    assert schema() == before
+    # Ids came from the sequences: the next ordinary inserts do not collide with the copied rows.
+    copied = max(Claim.objects.values_list("pk", flat=True))
+    assert ClaimFactory().pk > copied
+    assert AppearanceFactory().claim.pk > copied

@@ -168,6 +168,25 @@ def test_timeline_uses_the_reporting_date_when_the_claim_gives_none(people, make
     assert (item["date"], item["date_basis"]) == ("2019-12-24", "reported")
 
 
+def test_timeline_shows_the_facts_of_the_newest_claims_up_to_limit(people, make_claim, staff_client):
+    events = [make_claim("event") for _ in range(3)]
+    for n, claim in enumerate(events):
+        event_set(claim=claim, actor=people["campaign"], action=f"apologized {n}", by=system_user())
+    make_claim("knowledge")  # no fact recorded: does not take a place in the limit
+
+    items = staff_client.get("/api/timeline/", {"limit": 2}).json()
+
+    assert sorted(i["claim"]["id"] for i in items) == sorted(c.pk for c in events[1:])
+    assert len(staff_client.get("/api/timeline/").json()) == 3
+
+
+@pytest.mark.parametrize("limit", ["0", "2001", "many"])
+def test_timeline_refuses_a_bad_limit_naming_it(staff_client, limit):
+    response = staff_client.get("/api/timeline/", {"limit": limit})
+    assert response.status_code == 400
+    assert "limit" in response.json()["fields"]
+
+
 @pytest.mark.parametrize("n", [1, 3])
 def test_timeline_query_count_is_fixed(people, make_claim, staff_client, django_assert_num_queries, n):
     chain(people, make_claim, n)
