@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0010_claim_merged_into"),
+        ("claims", "0011_change_kind_rating"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
