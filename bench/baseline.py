@@ -365,10 +365,11 @@ SELECT count(*),
        COALESCE(json_agg(json_build_object(
            'position', position, 'claim', claim_id, 'kind', kind, 'status', status,
            'public', public_after, 'left_public_view', public_before AND NOT public_after,
-           'at', {at}, 'detail', detail) ORDER BY position) FILTER (WHERE n <= %(size)s), '[]'::json)::text
-FROM (SELECT *, row_number() OVER (ORDER BY position) AS n FROM (
+           'at', {at}, 'url', CASE WHEN public_after THEN %(page_prefix)s || page_slug || %(page_suffix)s END,
+           'detail', detail) ORDER BY position) FILTER (WHERE n <= %(size)s), '[]'::json)::text
+FROM (SELECT rows.*, claim.slug AS page_slug, row_number() OVER (ORDER BY position) AS n FROM (
         SELECT * FROM claims_change WHERE (public_before OR public_after) AND position > %(after)s
-        ORDER BY position LIMIT %(limit)s) AS rows) AS page
+        ORDER BY position LIMIT %(limit)s) AS rows JOIN claims_claim AS claim ON claim.id = rows.claim_id) AS page
 """
 
 
@@ -376,6 +377,7 @@ def baseline_changes(request: HttpRequest) -> HttpResponse:
     """GET /bench/baseline/changes/?page_size=N&after=T: the public change log's page (anonymous),
     from one SQL query (PostgreSQL)."""
     from api.changes import decode_token, encode_token
+    from claims.changelog import page_url
 
     connection = connections[router.db_for_read(Claim)]
     if connection.vendor != "postgresql":
@@ -385,7 +387,12 @@ def baseline_changes(request: HttpRequest) -> HttpResponse:
     at = "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN extract(microseconds FROM at)::bigint "
     at += "%% 1000000 = 0 THEN '' ELSE to_char(at AT TIME ZONE 'UTC', '.US') END || '+00:00'"
     with connection.cursor() as cursor:
-        cursor.execute(_CHANGES.format(at=at), {"after": after, "size": size, "limit": size + 1})
+        # Each event's public page, as claims.changelog.page_url builds it.
+        page_prefix, page_suffix = page_url("slug-placeholder").rsplit("slug-placeholder", 1)
+        cursor.execute(
+            _CHANGES.format(at=at),
+            {"after": after, "size": size, "limit": size + 1, "page_prefix": page_prefix, "page_suffix": page_suffix},
+        )
         count, results = cursor.fetchone()
     results = orjson.loads(results)
     body = {
