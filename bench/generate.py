@@ -500,7 +500,7 @@ class _Archive:
         return meta, spans
 
 
-_DEFAULTS: dict[type, list[tuple[str, object, bool]]] = {}
+_DEFAULTS: dict[type, tuple[dict, list[tuple[str, object]], frozenset]] = {}
 
 
 def _new(model: type, **values):
@@ -510,23 +510,23 @@ def _new(model: type, **values):
 
     defaults = _DEFAULTS.get(model)
     if defaults is None:
-        defaults = _DEFAULTS[model] = [
-            # A callable default is called per row (a fresh dict, now()); any other, including
-            # Django's implicit "" or None, is computed once.
-            (f.attname, f.default, True)
-            if f.has_default() and callable(f.default)
-            else (f.attname, f.get_default(), False)
-            for f in model._meta.concrete_fields
-        ]
+        fields = model._meta.concrete_fields
+        # A callable default is called per row (a fresh dict, now()); any other, including
+        # Django's implicit "" or None, is computed once and copied with the row's dict.
+        fixed = {f.attname: f.get_default() for f in fields if not (f.has_default() and callable(f.default))}
+        called = [(f.attname, f.default) for f in fields if f.has_default() and callable(f.default)]
+        defaults = _DEFAULTS[model] = (fixed, called, frozenset(f.attname for f in fields))
+    fixed, called, known = defaults
+    if not values.keys() <= known:
+        raise TypeError(f"{model.__name__}: not attnames: {sorted(values.keys() - known)}")
     obj = model.__new__(model)
-    obj._state = ModelState()
-    fields = obj.__dict__
-    for name, default, call in defaults:
-        fields[name] = default() if call else default
-    unknown = set(values) - {name for name, _, _ in defaults}
-    if unknown:
-        raise TypeError(f"{model.__name__}: not attnames: {sorted(unknown)}")
-    fields.update(values)
+    state = obj.__dict__
+    state.update(fixed)
+    for name, default in called:
+        if name not in values:
+            state[name] = default()
+    state.update(values)
+    state["_state"] = ModelState()
     return obj
 
 
