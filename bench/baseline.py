@@ -401,3 +401,206 @@ def baseline_changes(request: HttpRequest) -> HttpResponse:
         "has_more": count > size,
     }
     return HttpResponse(orjson.dumps(body), content_type="application/json")
+
+
+# --- ClaimReview (api.claimreview): one claim's, and the DataFeed --------------------------
+# PostgreSQL only. The database builds the JSON-LD key for key; json_strip_nulls drops the keys
+# the app leaves out (a rating off the scale, no first appearance, no correction, no expiry):
+# no key of a ClaimReview is ever null when present.
+
+
+def _pg_ts(column: str) -> str:
+    """A timestamp as Python's isoformat (UTC): six fractional digits, or none when they are zero."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN extract(microseconds FROM {column})::bigint "
+        f"%% 1000000 = 0 THEN '' ELSE to_char({utc}, '.US') END || '+00:00'"
+    )
+
+
+_WORK = """json_build_object(
+    '@type', 'CreativeWork', 'url', NULLIF({d}.url, ''),
+    'headline', COALESCE(NULLIF({d}.title, ''), NULLIF({d}.outlet, ''), 'Document ' || {d}.id),
+    'publisher', CASE WHEN {d}.outlet <> '' THEN json_build_object('@type', 'Organization', 'name', {d}.outlet) END,
+    'datePublished', {d}.published_on)"""
+
+# The claim `p` (with its claimant `cl`, current verdict `v`, its rating `r`, the scale `s` and the
+# first appearance's document `fd`) as a ClaimReview.
+_REVIEW = """json_build_object(
+    {context}'@type', 'ClaimReview',
+    'url', %(page_prefix)s || p.slug || %(page_suffix)s,
+    'claimReviewed', p.text,
+    'reviewRating', json_build_object(
+        '@type', 'Rating', 'alternateName', r.label, 'ratingValue', r.value,
+        'bestRating', CASE WHEN r.value IS NULL THEN NULL ELSE s.best END,
+        'worstRating', CASE WHEN r.value IS NULL THEN NULL ELSE s.worst END,
+        'ratingExplanation', CASE WHEN p.status = 'retracted' THEN 'Retracted: ' || v.correction_note END),
+    'reviewBody', v.summary,
+    'author', json_build_object('@type', 'Organization', 'name', %(publisher_name)s, 'url', %(publisher_url)s),
+    'datePublished', {published},
+    'itemReviewed', json_build_object(
+        '@type', 'Claim',
+        'author', json_build_object(
+            '@type', CASE WHEN cl.kind = 'person' THEN 'Person' ELSE 'Organization' END,
+            'name', cl.name, 'url', NULLIF(cl.url, '')),
+        'appearance', COALESCE((
+            SELECT json_agg({work} ORDER BY d.id) FROM claims_sourcedocument d
+            WHERE d.id IN (SELECT a.document_id FROM claims_appearance a WHERE a.claim_id = p.id)), '[]'::json),
+        'firstAppearance', CASE WHEN fd.id IS NOT NULL THEN {first_work} END,
+        'datePublished', fd.published_on),
+    'dateModified', CASE WHEN v.version > 1 THEN {modified} END,
+    'correction', (
+        SELECT json_agg(json_build_object(
+                   '@type', 'CorrectionComment', 'text', c.correction_note, 'datePublished', {corrected})
+               ORDER BY c.version DESC)
+        FROM reviews_verdict c WHERE c.claim_id = p.id AND c.version > 1),
+    'expires', v.valid_until,
+    'creativeWorkStatus', CASE WHEN p.status = 'retracted' THEN 'Retracted' END)"""
+
+# The joins _REVIEW reads, for the claims `p`.
+_REVIEW_JOINS = """
+    JOIN claims_entity cl ON cl.id = p.claimant_id
+    JOIN LATERAL (SELECT * FROM reviews_verdict v WHERE v.claim_id = p.id ORDER BY v.version DESC LIMIT 1) v ON true
+    JOIN reviews_rating r ON r.id = v.rating_id
+    LEFT JOIN LATERAL (
+        SELECT d.* FROM claims_appearance a JOIN claims_sourcedocument d ON d.id = a.document_id
+        WHERE a.claim_id = p.id
+        ORDER BY d.published_on IS NULL, COALESCE(d.published_on, (d.imported_at AT TIME ZONE 'UTC')::date),
+                 a.document_id, a.start, a.id
+        LIMIT 1) fd ON true
+    CROSS JOIN (SELECT max(value) AS best, min(value) AS worst FROM reviews_rating WHERE value IS NOT NULL) s"""
+
+
+def _review_sql(*, context: bool) -> str:
+    return _REVIEW.format(
+        context="'@context', 'https://schema.org', " if context else "",
+        published=_pg_ts("p.published_at"),
+        modified=_pg_ts("v.published_at"),
+        corrected=_pg_ts("c.published_at"),
+        work=_WORK.format(d="d"),
+        first_work=_WORK.format(d="fd"),
+    )
+
+
+def _review_params() -> dict:
+    from django.conf import settings
+
+    from api.claimreview import public_url
+
+    page_prefix, page_suffix = public_url(Claim.page_path("slug-placeholder")).rsplit("slug-placeholder", 1)
+    return {
+        "page_prefix": page_prefix,
+        "page_suffix": page_suffix,
+        "publisher_name": settings.PUBLISHER_NAME,
+        "publisher_url": settings.PUBLISHER_URL,
+    }
+
+
+_CLAIM_REVIEW = f"""
+SELECT json_strip_nulls({{review}})::text
+FROM claims_claim p {_REVIEW_JOINS}
+WHERE p.id = %(pk)s AND p.status IN {_PUBLIC}
+"""
+
+
+def baseline_claimreview(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET /bench/baseline/claims/<pk>/claimreview/: one public claim's ClaimReview (JSON-LD), from one
+    SQL query (PostgreSQL)."""
+    from django.http import Http404
+
+    from api.base import dumps_jsonld
+
+    connection = connections[router.db_for_read(Claim)]
+    if connection.vendor != "postgresql":
+        return HttpResponseBadRequest("PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_REVIEW.format(review=_review_sql(context=True)), {"pk": pk, **_review_params()})
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("This claim has no published verdict.")
+    return HttpResponse(dumps_jsonld(orjson.loads(row[0])), content_type="application/ld+json")
+
+
+_DATAFEED = """
+WITH page AS (
+    {page}
+), shown AS (
+    SELECT * FROM page ORDER BY published_at DESC, id DESC LIMIT %(size)s
+), items AS (
+    SELECT p.id, p.published_at, json_build_object(
+        '@type', 'DataFeedItem',
+        'dateCreated', {created},
+        'dateModified', {modified},
+        'url', %(page_prefix)s || p.slug || %(page_suffix)s,
+        'item', json_build_array({review}),
+        'creativeWorkStatus', CASE WHEN p.status = 'retracted' THEN 'Retracted' END) AS item
+    FROM shown p {joins}
+)
+SELECT
+    (SELECT count(*) FROM page),
+    json_strip_nulls(json_build_object(
+        '@context', 'https://schema.org', '@type', 'DataFeed',
+        'name', %(publisher_name)s || ': fact-checks',
+        'author', json_build_object('@type', 'Organization', 'name', %(publisher_name)s, 'url', %(publisher_url)s),
+        'dateModified', (SELECT {newest} FROM claims_change
+                         WHERE public_before OR public_after ORDER BY position DESC LIMIT 1),
+        'dataFeedElement', COALESCE((SELECT json_agg(item ORDER BY published_at DESC, id DESC) FROM items), '[]'::json)
+    ))::text,
+    (SELECT json_agg(json_build_array({shown_at}, id) ORDER BY published_at DESC, id DESC) FROM shown)::text
+"""
+
+
+def baseline_datafeed(request: HttpRequest) -> HttpResponse:
+    """GET /bench/baseline/claimreview/feed/?page_size=N&cursor=C: the ClaimReview DataFeed's page and its
+    Link header, from one SQL query (PostgreSQL)."""
+    from api.base import dumps_jsonld
+
+    connection = connections[router.db_for_read(Claim)]
+    if connection.vendor != "postgresql":
+        return HttpResponseBadRequest("PostgreSQL only")
+    try:
+        size = int(request.GET.get("page_size", 100))
+    except ValueError:
+        return HttpResponseBadRequest("page_size")
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        return HttpResponseBadRequest("page_size")
+    after = None
+    raw = request.GET.get("cursor")
+    if raw:
+        data = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        if data.get("r"):
+            return HttpResponseBadRequest("the baseline serves forward cursors only")
+        after = (parse_datetime(data["t"]), int(data["i"]))
+    sql = _DATAFEED.format(
+        page=_PAGE_PER_STATUS.format(after=_AFTER if after is not None else ""),
+        created=_pg_ts("p.published_at"),
+        # The time of the claim's newest public change, else of its verdict.
+        modified=_pg_ts(
+            "COALESCE((SELECT ch.at FROM claims_change ch WHERE ch.claim_id = p.id AND (ch.public_before OR "
+            "ch.public_after) ORDER BY ch.position DESC LIMIT 1), p.verdict_updated_at)"
+        ),
+        review=_review_sql(context=False),
+        joins=_REVIEW_JOINS,
+        newest=_pg_ts("at"),
+        shown_at=_pg_ts("published_at"),
+    )
+    params = {"limit": size + 1, "size": size, **_review_params()}
+    if after is not None:
+        params["at"], params["pk"] = after
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        count, body, shown = cursor.fetchone()
+    shown = orjson.loads(shown) if shown else []
+    query = request.META.get("QUERY_STRING", "")
+    feed_url = request.build_absolute_uri(reverse("claimreview-feed") + (f"?{query}" if query else ""))
+    links = []
+    if shown and count > size:
+        url = replace_query_param(feed_url, "cursor", _cursor_token(*shown[-1], False))
+        links.append(f'<{url}>; rel="next"')
+    if shown and after is not None:
+        url = replace_query_param(feed_url, "cursor", _cursor_token(*shown[0], True))
+        links.append(f'<{url}>; rel="prev"')
+    response = HttpResponse(dumps_jsonld(orjson.loads(body)), content_type="application/ld+json")
+    if links:
+        response["Link"] = ", ".join(links)
+    return response

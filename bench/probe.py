@@ -88,6 +88,22 @@ def filter_values() -> dict[str, str]:
     }
 
 
+# Endpoints compared with a baseline of their own (bench.baseline, PostgreSQL): "baseline, <name>".
+_OWN_BASELINES = ("ClaimReview of one claim", "ClaimReview DataFeed")
+
+
+def same_bytes(ours: bytes, theirs: bytes) -> str:
+    """How a response compares with its baseline's: byte-identical, JSON-equal or DIFFERENT."""
+    import orjson
+
+    if ours == theirs:
+        return "byte-identical"
+    try:
+        return "JSON-equal" if orjson.loads(ours) == orjson.loads(theirs) else "DIFFERENT"
+    except orjson.JSONDecodeError:  # HTML
+        return "DIFFERENT"
+
+
 def scenarios(client, *, editor) -> list[Scenario]:
     from django.conf import settings
 
@@ -124,14 +140,36 @@ def scenarios(client, *, editor) -> list[Scenario]:
             out.append(Scenario("baseline, filter q", f"/bench/baseline/claims/?{query}", group="baseline"))
     corrected = Claim.objects.published().filter(verdicts__version=2).order_by("id").first()
     out.append(Scenario("claim detail", f"/api/claims/{corrected.pk}/", group="detail", note="a corrected claim"))
-    out.append(Scenario("ClaimReview of one claim", f"/api/claims/{corrected.pk}/claimreview/", group="detail"))
+    # ClaimReview, the DataFeed and the public claim page, each with its own baseline (PostgreSQL).
+    own = {name: f"baseline, {name}" if searchable else None for name in _OWN_BASELINES}
+    out.append(
+        Scenario(
+            "ClaimReview of one claim",
+            f"/api/claims/{corrected.pk}/claimreview/",
+            group="detail",
+            baseline=own["ClaimReview of one claim"],
+        )
+    )
     # The readers' page of the same claim (public/): HTML with its ClaimReview, cached on the same
     # fingerprint as the API's representation it is built from.
     out.append(
-        Scenario("public claim page", corrected.get_absolute_url(), group="detail", note="the corrected claim's page")
+        Scenario(
+            "public claim page",
+            corrected.get_absolute_url(),
+            group="detail",
+            note="the corrected claim's page",
+        )
     )
     out.append(Scenario("public index", "/claims/", group="detail", note="20 claims, filters' choices"))
-    out.append(Scenario("ClaimReview DataFeed", "/api/claimreview/feed/", group="other"))
+    out.append(
+        Scenario("ClaimReview DataFeed", "/api/claimreview/feed/", group="other", baseline=own["ClaimReview DataFeed"])
+    )
+    if searchable:
+        for name, path in (
+            ("ClaimReview of one claim", f"/bench/baseline/claims/{corrected.pk}/claimreview/"),
+            ("ClaimReview DataFeed", "/bench/baseline/claimreview/feed/"),
+        ):
+            out.append(Scenario(f"baseline, {name}", path, group="baseline"))
     deep_changes = urlencode({"page_size": 100, "after": changes_token(0.9)})
     for name, query in (("first page, 100", "page_size=100"), ("deep page, 100", deep_changes)):
         out.append(
@@ -275,7 +313,6 @@ def explain(client, paths: dict[str, str]) -> dict[str, list[dict]]:
 
 
 def probe() -> dict:
-    import orjson
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -302,14 +339,7 @@ def probe() -> dict:
     equal = {}
     for scenario in found:
         if scenario.baseline and scenario.available and by_name[scenario.baseline].available:
-            ours, theirs = bodies[scenario.name], bodies[scenario.baseline]
-            equal[scenario.name] = (
-                "byte-identical"
-                if ours == theirs
-                else "JSON-equal"
-                if orjson.loads(ours) == orjson.loads(theirs)
-                else "DIFFERENT"
-            )
+            equal[scenario.name] = same_bytes(bodies[scenario.name], bodies[scenario.baseline])
     filters = filter_values()
     deep = next(s for s in found if s.name.startswith("feed, deep page"))
     # Last: it publishes claims (the load runs read the archive as it is after this).

@@ -722,6 +722,10 @@ def _goals(phase: dict, args: argparse.Namespace, *, read_path: bool) -> list[st
         own = "baseline, filter q" if name == "feed, filter q" else f"baseline, {name}"
         if own in runs:
             goal(f"{name}: p50 ÷ its own baseline's (≤ 2)", p50(name), p50(own), 2.0)
+    # ClaimReview, the DataFeed and the public claim page (bench.probe._OWN_BASELINES).
+    for name in ("ClaimReview of one claim", "ClaimReview DataFeed", "public claim page"):
+        if f"baseline, {name}" in runs:
+            goal(f"{name}: p50 ÷ its own baseline's (≤ 2)", p50(name), p50(f"baseline, {name}"), 2.0)
     if conditional and "feed, first page, 100" in runs:
         goal(
             "304 req/s ÷ full page req/s (≥ 25)",

@@ -3,11 +3,14 @@
 from django.urls import path
 
 import tracker.urls
-from bench.baseline import baseline_changes, baseline_feed
+from bench.baseline import baseline_changes, baseline_claimreview, baseline_datafeed, baseline_feed
 
 urlpatterns = [
     path("bench/baseline/claims/", baseline_feed, name="bench-baseline"),
     path("bench/baseline/changes/", baseline_changes, name="bench-baseline-changes"),
+    # ClaimReview (one claim's, the DataFeed) and the public claim page.
+    path("bench/baseline/claims/<int:pk>/claimreview/", baseline_claimreview, name="bench-baseline-claimreview"),
+    path("bench/baseline/claimreview/feed/", baseline_datafeed, name="bench-baseline-datafeed"),
     *tracker.urls.urlpatterns,
 ]
 handler404 = getattr(tracker.urls, "handler404", "django.views.defaults.page_not_found")
