@@ -604,3 +604,206 @@ def baseline_datafeed(request: HttpRequest) -> HttpResponse:
     if links:
         response["Link"] = ", ".join(links)
     return response
+
+
+# --- The public claim page (public.views.claim) ------------------------------------------
+# PostgreSQL only. One query reads everything the page shows (the claim, its verdicts, evidence
+# with its documents, appearances, conflicts, structured facts and its ClaimReview, built as in
+# baseline_claimreview); Python turns dates into dates, groups and words it as public.pages does
+# and renders the same template. Nothing on the page varies per request (no CSRF token, no nonce),
+# so the two pages are compared byte for byte.
+
+
+def _name(alias: str) -> str:
+    return f"CASE WHEN {alias}.id IS NULL THEN NULL ELSE json_build_object('name', {alias}.name) END"
+
+
+_PAGE = f"""
+SELECT json_build_object(
+    'slug', p.slug, 'text', p.text, 'kind', p.kind, 'status', p.status,
+    'under_recheck', {_OPEN_RECHECK},
+    'published_at', {{published}},
+    'claimant', json_build_object('slug', cl.slug, 'name', cl.name),
+    'entities', COALESCE((
+        SELECT json_agg(json_build_object('slug', e.slug, 'name', e.name) ORDER BY e.name, e.id)
+        FROM claims_claim_entities ce JOIN claims_entity e ON e.id = ce.entity_id WHERE ce.claim_id = p.id), '[]'::json),
+    'verdicts', (
+        SELECT json_agg(json_build_object(
+                   'version', pv.version, 'kind', pv.kind, 'rating', json_build_object('label', pr.label, 'slug', pr.slug),
+                   'summary', pv.summary, 'correction_note', pv.correction_note, 'published_at', {{verdict_at}})
+               ORDER BY pv.version)
+        FROM reviews_verdict pv JOIN reviews_rating pr ON pr.id = pv.rating_id WHERE pv.claim_id = p.id),
+    'evidence', COALESCE((
+        SELECT json_agg(json_build_object(
+                   'stance', ev.stance, 'document', ev.document_id, 'exact', ev.exact, 'start', ev.start,
+                   'end', ev."end", 'url', ev.url, 'title', ev.title, 'excerpt', ev.excerpt,
+                   'source', CASE WHEN ed.id IS NULL THEN NULL ELSE json_build_object(
+                       'id', ed.id, 'title', ed.title, 'outlet', ed.outlet, 'url', ed.url) END)
+               ORDER BY rv.id, ev.id)
+        FROM reviews_evidence ev JOIN reviews_review rv ON rv.id = ev.review_id
+        LEFT JOIN claims_sourcedocument ed ON ed.id = ev.document_id
+        WHERE rv.claim_id = p.id AND rv.status = 'submitted'), '[]'::json),
+    'appearances', COALESCE((
+        SELECT json_agg(json_build_object(
+                   'document', a.document_id, 'outlet', d.outlet, 'title', d.title, 'url', d.url,
+                   'published_on', d.published_on, 'exact', a.exact)
+               ORDER BY a.document_id, a.start, a.id)
+        FROM claims_appearance a JOIN claims_sourcedocument d ON d.id = a.document_id WHERE a.claim_id = p.id),
+        '[]'::json),
+    'conflicts', COALESCE((
+        SELECT json_agg(json_build_object(
+                   'value', CASE WHEN c.claim_a_id = p.id THEN c.value_a ELSE c.value_b END,
+                   'other_value', CASE WHEN c.claim_a_id = p.id THEN c.value_b ELSE c.value_a END,
+                   'field', c.field, 'explanation', c.explanation,
+                   'other_slug', CASE WHEN c.claim_a_id = p.id THEN cb.slug ELSE ca.slug END,
+                   'other_text', CASE WHEN c.claim_a_id = p.id THEN cb.text ELSE ca.text END)
+               ORDER BY c.id)
+        FROM claims_conflict c
+        JOIN claims_claim ca ON ca.id = c.claim_a_id JOIN claims_claim cb ON cb.id = c.claim_b_id
+        WHERE (c.claim_a_id = p.id OR c.claim_b_id = p.id) AND c.status = 'confirmed'
+          AND ca.status IN {_PUBLIC} AND cb.status IN {_PUBLIC}), '[]'::json),
+    'wage', (
+        SELECT json_build_object(
+            'amount', w.amount::text, 'currency', w.currency, 'period', w.period, 'qualifier', w.qualifier,
+            'measure', w.measure, 'payer', {_name("wp")}, 'payee', {_name("wr")})
+        FROM claims_wagefigure w
+        LEFT JOIN claims_entity wp ON wp.id = w.payer_id LEFT JOIN claims_entity wr ON wr.id = w.payee_id
+        WHERE w.claim_id = p.id),
+    'contract', (
+        SELECT json_build_object(
+            'engager', {_name("ce")}, 'engaged', {_name("cd")}, 'role', c.role, 'status', c.status,
+            'since', c.since, 'until', c.until)
+        FROM claims_contractrelation c
+        JOIN claims_entity ce ON ce.id = c.engager_id JOIN claims_entity cd ON cd.id = c.engaged_id
+        WHERE c.claim_id = p.id),
+    'knowledge', (
+        SELECT json_build_object(
+            'actor', {_name("ka")}, 'polarity', k.polarity, 'subject_text', k.subject_text,
+            'subject_claim', CASE WHEN ks.id IS NULL THEN NULL ELSE json_build_object('status', ks.status, 'text', ks.text) END,
+            'known_on', k.known_on, 'when_event', k.when_event)
+        FROM claims_knowledgefact k
+        JOIN claims_entity ka ON ka.id = k.actor_id LEFT JOIN claims_claim ks ON ks.id = k.subject_claim_id
+        WHERE k.claim_id = p.id),
+    'quantity', (
+        SELECT json_build_object('measure', q.measure, 'value', q.value::text, 'unit', q.unit, 'qualifier', q.qualifier)
+        FROM claims_quantityfact q WHERE q.claim_id = p.id),
+    'event', (
+        SELECT json_build_object(
+            'actor', {_name("ea")}, 'action', e.action, 'recipient', {_name("er")}, 'object', e.object,
+            'occurred_on', e.occurred_on)
+        FROM claims_eventfact e
+        JOIN claims_entity ea ON ea.id = e.actor_id LEFT JOIN claims_entity er ON er.id = e.recipient_id
+        WHERE e.claim_id = p.id)
+)::text, json_strip_nulls({{review}})::text
+FROM claims_claim p {_REVIEW_JOINS}
+WHERE p.slug = %(slug)s AND p.status IN {_PUBLIC}
+"""
+
+
+class _Fact:
+    """A fact row as public.pages.facts_lines reads it: attributes, parties, dates and choice labels."""
+
+    def __init__(self, model, row: dict):
+        from datetime import date
+        from types import SimpleNamespace
+
+        for key, value in row.items():
+            if isinstance(value, dict):
+                value = SimpleNamespace(**value)
+            elif key in ("since", "until", "known_on", "occurred_on") and value:
+                value = date.fromisoformat(value)
+            elif key in ("amount", "value"):
+                value = Decimal(value)
+            setattr(self, key, value)
+        for field in ("qualifier", "role", "polarity"):
+            if field in row:
+                label = dict(model._meta.get_field(field).flatchoices)[row[field]]
+                setattr(self, f"get_{field}_display", lambda label=label: label)
+
+
+def _page_context(claim: dict, review: bytes) -> dict:
+    from datetime import date, datetime
+    from types import SimpleNamespace
+
+    from django.utils.safestring import mark_safe
+
+    from api.base import dumps_jsonld
+    from claims.facts.models import ContractRelation, EventFact, KnowledgeFact, QuantityFact, WageFigure
+    from public import pages, views
+
+    claim["published_at"] = datetime.fromisoformat(claim["published_at"])
+    verdicts = claim["verdicts"]
+    for verdict in verdicts:
+        verdict["published_at"] = datetime.fromisoformat(verdict["published_at"])
+    claim["verdict"] = verdicts[-1]
+    claim["verdicts"] = verdicts
+    claim["corrections"] = [v for v in verdicts if v["kind"] == "correction"]
+    claim["retracted"] = claim["status"] == "retracted"
+    claim["withdrawn"] = verdicts[-2] if claim["retracted"] and len(verdicts) > 1 else claim["verdict"]
+    unique: dict = {}
+    for item in claim["evidence"]:
+        unique.setdefault((item["stance"], item["document"], item["start"], item["end"], item["url"]), item)
+    claim["evidence"] = list(unique.values())
+    for item in claim["evidence"]:
+        source = item.pop("source")
+        if source is not None:
+            item["source"] = source
+            item["source_url"] = source["url"] or reverse("document-detail", args=[source["id"]])
+    outlets: dict = {}
+    for a in claim.pop("appearances"):
+        published_on = date.fromisoformat(a["published_on"]) if a["published_on"] else None
+        entry = outlets.setdefault(
+            a["document"],
+            {"outlet": a["outlet"], "title": a["title"], "url": a["url"], "published_on": published_on, "quotes": []},
+        )
+        entry["quotes"].append(a["exact"])
+    claim["outlets"] = list(outlets.values())
+    for conflict in claim["conflicts"]:
+        conflict["other_url"] = Claim.page_path(conflict["other_slug"])
+    models = {
+        "wage": WageFigure,
+        "contract": ContractRelation,
+        "knowledge": KnowledgeFact,
+        "quantity": QuantityFact,
+        "event": EventFact,
+    }
+    rows = {kind: claim.pop(kind) for kind in models}
+    facts = SimpleNamespace(
+        **{kind: _Fact(model, rows[kind]) if rows[kind] else None for kind, model in models.items()}
+    )
+    claim["facts"] = pages.facts_lines(facts)
+    return {
+        "claim": claim,
+        "jsonld": mark_safe(dumps_jsonld(orjson.loads(review)).decode()),
+        "description": views._description(claim),
+    }
+
+
+def baseline_claim_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET /bench/baseline/page/<slug>/: a public claim's page, read with one SQL query (PostgreSQL)."""
+    from django.http import Http404
+    from django.template.loader import render_to_string
+
+    from api.claimreview import public_url
+
+    connection = connections[router.db_for_read(Claim)]
+    if connection.vendor != "postgresql":
+        return HttpResponseBadRequest("PostgreSQL only")
+    sql = _PAGE.format(
+        published=_pg_ts("p.published_at"), verdict_at=_pg_ts("pv.published_at"), review=_review_sql(context=True)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"slug": slug, **_review_params()})
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No published fact-check at this address.")
+    from django.conf import settings
+
+    context = {
+        "site_name": settings.PUBLISHER_NAME,
+        "canonical": public_url(Claim.page_path(slug)),
+        **_page_context(orjson.loads(row[0]), row[1]),
+    }
+    return HttpResponse(
+        render_to_string("public/claim.html", context).encode(), content_type="text/html; charset=utf-8"
+    )

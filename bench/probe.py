@@ -89,7 +89,7 @@ def filter_values() -> dict[str, str]:
 
 
 # Endpoints compared with a baseline of their own (bench.baseline, PostgreSQL): "baseline, <name>".
-_OWN_BASELINES = ("ClaimReview of one claim", "ClaimReview DataFeed")
+_OWN_BASELINES = ("ClaimReview of one claim", "ClaimReview DataFeed", "public claim page")
 
 
 def same_bytes(ours: bytes, theirs: bytes) -> str:
@@ -158,6 +158,7 @@ def scenarios(client, *, editor) -> list[Scenario]:
             corrected.get_absolute_url(),
             group="detail",
             note="the corrected claim's page",
+            baseline=own["public claim page"],
         )
     )
     out.append(Scenario("public index", "/claims/", group="detail", note="20 claims, filters' choices"))
@@ -168,6 +169,7 @@ def scenarios(client, *, editor) -> list[Scenario]:
         for name, path in (
             ("ClaimReview of one claim", f"/bench/baseline/claims/{corrected.pk}/claimreview/"),
             ("ClaimReview DataFeed", "/bench/baseline/claimreview/feed/"),
+            ("public claim page", f"/bench/baseline/page/{corrected.slug}/"),
         ):
             out.append(Scenario(f"baseline, {name}", path, group="baseline"))
     deep_changes = urlencode({"page_size": 100, "after": changes_token(0.9)})

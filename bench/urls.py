@@ -3,7 +3,7 @@
 from django.urls import path
 
 import tracker.urls
-from bench.baseline import baseline_changes, baseline_claimreview, baseline_datafeed, baseline_feed
+from bench.baseline import baseline_changes, baseline_claim_page, baseline_claimreview, baseline_datafeed, baseline_feed
 
 urlpatterns = [
     path("bench/baseline/claims/", baseline_feed, name="bench-baseline"),
@@ -11,6 +11,7 @@ urlpatterns = [
     # ClaimReview (one claim's, the DataFeed) and the public claim page.
     path("bench/baseline/claims/<int:pk>/claimreview/", baseline_claimreview, name="bench-baseline-claimreview"),
     path("bench/baseline/claimreview/feed/", baseline_datafeed, name="bench-baseline-datafeed"),
+    path("bench/baseline/page/<slug:slug>/", baseline_claim_page, name="bench-baseline-claim-page"),
     *tracker.urls.urlpatterns,
 ]
 handler404 = getattr(tracker.urls, "handler404", "django.views.defaults.page_not_found")

@@ -111,6 +111,12 @@ def facts_in_words(claim_id: int) -> list[str]:
     )
     if claim is None:
         return []
+    return facts_lines(claim)
+
+
+def facts_lines(claim) -> list[str]:
+    """The sentences of `claim`'s facts (an object with the optional one-to-one attributes `wage`,
+    `contract`, `knowledge`, `quantity` and `event`, their parties loaded)."""
     lines = []
     if (wage := getattr(claim, "wage", None)) is not None:
         lines.append("Pay: " + wage_in_words(wage))

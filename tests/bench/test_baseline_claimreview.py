@@ -1,4 +1,4 @@
-"""The ClaimReview baselines (bench.baseline) serve exactly the endpoints' bytes, from one query.
+"""The ClaimReview and public claim page baselines (bench.baseline) serve the endpoints' bytes, one query each.
 
 PostgreSQL only: the baselines build the JSON-LD with PostgreSQL's JSON functions.
 """
@@ -72,3 +72,25 @@ def test_datafeed_pages_are_byte_identical_with_the_same_link_header(client, ben
         assert endpoint.status_code == baseline.status_code == 200
         assert baseline.content == endpoint.content
         assert baseline.get("Link") == endpoint.get("Link")
+
+
+def test_every_public_claim_page_is_byte_identical(client, bench_urls, archive):
+    claims = Claim.objects.visible_to(None).order_by("id")
+    # The archive holds what the page words or groups: facts of every kind, corrections, retractions.
+    assert claims.filter(wage__isnull=False).exists() and claims.filter(knowledge__isnull=False).exists()
+    assert claims.filter(contract__isnull=False).exists() and claims.filter(event__isnull=False).exists()
+    assert claims.filter(quantity__isnull=False).exists() and claims.filter(status="retracted").exists()
+    for claim in claims:
+        page = client.get(claim.get_absolute_url())
+        baseline = client.get(f"/bench/baseline/page/{claim.slug}/")
+        assert page.status_code == baseline.status_code == 200
+        assert baseline.content == page.content, claim.slug
+
+
+def test_claim_page_baseline_runs_one_query(client, bench_urls, archive):
+    claim = Claim.objects.visible_to(None).filter(verdicts__version=2).first()
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(f"/bench/baseline/page/{claim.slug}/").status_code == 200
+    assert len(ctx.captured_queries) == 1
+    draft = Claim.objects.exclude(status__in=["published", "retracted"]).first()
+    assert client.get(f"/bench/baseline/page/{draft.slug}/").status_code == 404
