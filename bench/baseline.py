@@ -807,3 +807,233 @@ def baseline_claim_page(request: HttpRequest, slug: str) -> HttpResponse:
     return HttpResponse(
         render_to_string("public/claim.html", context).encode(), content_type="text/html; charset=utf-8"
     )
+
+
+# --- Structured facts: /api/entities/graph/, /api/timeline/, /api/conflicts/ (PostgreSQL) --------
+# Anonymous readers' answers (published and retracted claims only), each from one SQL query that
+# builds the JSON; api/facts.py serves the same bytes (tests/bench/test_baseline_facts.py).
+
+
+def _ts_z(column: str) -> str:
+    """A timestamp as DRF's DateTimeField renders it in UTC: isoformat with 'Z' for +00:00."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"CASE WHEN {column} IS NULL THEN NULL ELSE to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
+        f"CASE WHEN extract(microseconds FROM {column})::bigint %% 1000000 = 0 THEN '' "
+        f"ELSE to_char({utc}, '.US') END || 'Z' END"
+    )
+
+
+def _fact_claim(alias: str) -> str:
+    """api.facts.FactClaimSerializer: the claim with its appearances (document names, not texts)."""
+    return f"""json_build_object('id', {alias}.id, 'slug', {alias}.slug, 'text', {alias}.text, 'status', {alias}.status,
+        'appearances', COALESCE((
+            SELECT json_agg(json_build_object(
+                       'document', a.document_id, 'source_file', d.source_file, 'title', d.title, 'outlet', d.outlet,
+                       'published_on', d.published_on, 'exact', a.exact, 'start', a.start, 'end', a."end")
+                   ORDER BY a.document_id, a.start, a.id)
+            FROM claims_appearance a JOIN claims_sourcedocument d ON d.id = a.document_id
+            WHERE a.claim_id = {alias}.id), '[]'::json))"""
+
+
+def _postgresql_only(request: HttpRequest) -> HttpResponse | None:
+    if connections[router.db_for_read(Claim)].vendor != "postgresql":
+        return HttpResponseBadRequest("PostgreSQL only")
+    return None
+
+
+def _int_param(request: HttpRequest, name: str, default: int, low: int, high: int) -> int | None:
+    try:
+        value = int(request.GET.get(name, default))
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
+
+
+_GRAPH = f"""
+WITH rows AS (
+    SELECT c.claim_id, c.engager_id, c.engaged_id, c.role, c.status, c.since, c.until, c.stated_by_id
+    FROM claims_contractrelation c JOIN claims_claim k ON k.id = c.claim_id
+    WHERE k.status IN {_PUBLIC} {{around}}
+    ORDER BY c.claim_id DESC LIMIT %(limit)s + 1
+), shown AS (
+    SELECT *, row_number() OVER (ORDER BY claim_id DESC) AS n FROM rows ORDER BY claim_id DESC LIMIT %(limit)s
+), relations AS (
+    SELECT r.*, json_build_object(
+               'role', r.role, 'status', r.status, 'since', r.since, 'until', r.until, 'stated_by', sb.slug,
+               'claim', {_fact_claim("k")}) AS relation
+    FROM shown r JOIN claims_claim k ON k.id = r.claim_id LEFT JOIN claims_entity sb ON sb.id = r.stated_by_id
+), edges AS (
+    SELECT min(n) AS first, json_build_object(
+               'source', engager_id, 'target', engaged_id,
+               'roles', array_agg(DISTINCT role::text COLLATE "C" ORDER BY role::text COLLATE "C"),
+               'status', CASE count(DISTINCT status) FILTER (WHERE status <> 'unknown')
+                             WHEN 0 THEN 'unknown' WHEN 1 THEN max(status) FILTER (WHERE status <> 'unknown')
+                             ELSE 'disputed' END,
+               'since', min(since), 'until', max(until),
+               'relations', json_agg(relation ORDER BY n)) AS edge
+    FROM relations GROUP BY engager_id, engaged_id
+), nodes AS (
+    SELECT e.id, e.name, e.slug, e.kind, min(m.at) AS first
+    FROM (SELECT engager_id AS id, 2 * n AS at FROM shown UNION ALL SELECT engaged_id, 2 * n + 1 FROM shown) m
+    JOIN claims_entity e ON e.id = m.id GROUP BY e.id
+)
+SELECT
+    (SELECT count(*) FROM rows) > %(limit)s,
+    (SELECT COALESCE(json_agg(json_build_object('id', id, 'slug', slug, 'name', name, 'kind', kind) ORDER BY first),
+                     '[]'::json)::text FROM nodes),
+    (SELECT COALESCE(json_agg(edge ORDER BY first), '[]'::json)::text FROM edges)
+"""
+
+
+def baseline_graph(request: HttpRequest) -> HttpResponse:
+    """GET /bench/baseline/graph/?limit=N&entity=E: the anonymous entity graph from one SQL query;
+    Python only lays the nodes out (claims.facts.graph.layout, the endpoint's own code)."""
+    from claims.facts.graph import GRAPH_LIMIT, GRAPH_MAX_LIMIT, layout
+
+    if refused := _postgresql_only(request):
+        return refused
+    limit = _int_param(request, "limit", GRAPH_LIMIT, 1, GRAPH_MAX_LIMIT)
+    entity = _int_param(request, "entity", 0, 0, 2**63 - 1)
+    if limit is None or entity is None:
+        return HttpResponseBadRequest("limit, entity")
+    around = "AND (c.engager_id = %(entity)s OR c.engaged_id = %(entity)s)" if entity else ""
+    with connections[router.db_for_read(Claim)].cursor() as cursor:
+        cursor.execute(_GRAPH.format(around=around), {"limit": limit, "entity": entity})
+        truncated, nodes_json, edges_json = cursor.fetchone()
+    nodes, edges = orjson.loads(nodes_json), orjson.loads(edges_json)
+    layer, row = layout({node["id"]: node["name"] for node in nodes}, [(e["source"], e["target"]) for e in edges])
+    for node in nodes:
+        node["layer"] = layer[node["id"]]
+    nodes.sort(key=lambda node: (layer[node["id"]], row[node["id"]]))
+    body = {"nodes": nodes, "edges": edges, "truncated": truncated}
+    return HttpResponse(orjson.dumps(body), content_type="application/json")
+
+
+_TIMELINE = f"""
+WITH chosen AS (
+    SELECT k.id, k.slug, k.text, k.status, k.claimant_id FROM claims_claim k
+    WHERE k.status IN {_PUBLIC}
+      AND (EXISTS (SELECT 1 FROM claims_knowledgefact f WHERE f.claim_id = k.id)
+           OR EXISTS (SELECT 1 FROM claims_contractrelation f WHERE f.claim_id = k.id)
+           OR EXISTS (SELECT 1 FROM claims_eventfact f WHERE f.claim_id = k.id))
+    ORDER BY k.id DESC LIMIT %(limit)s
+), facts AS (
+    SELECT 1 AS kind_order, 'knowledge' AS kind, f.claim_id, f.known_on AS stated, f.when_event AS when_text,
+           actor.name || ' ' || CASE f.polarity WHEN 'knew' THEN 'knew' WHEN 'did_not_know' THEN 'did not know'
+                                    WHEN 'learned' THEN 'learned' ELSE f.polarity END || ': ' ||
+           CASE WHEN f.subject_text <> '' THEN f.subject_text
+                WHEN f.subject_claim_id IN (SELECT id FROM chosen) THEN
+                    CASE WHEN length(subject.text) <= 80 THEN subject.text ELSE left(subject.text, 77) || '...' END
+                ELSE 'a claim not yet published' END AS summary,
+           sb.slug AS stated_by
+    FROM claims_knowledgefact f JOIN chosen c ON c.id = f.claim_id
+    JOIN claims_entity actor ON actor.id = f.actor_id
+    LEFT JOIN claims_claim subject ON subject.id = f.subject_claim_id
+    LEFT JOIN claims_entity sb ON sb.id = f.stated_by_id
+    UNION ALL
+    SELECT s.kind_order, s.kind, f.claim_id, CASE s.kind_order WHEN 0 THEN f.since ELSE f.until END, '',
+           er.name || ' → ' || ed.name || ' (' || f.role || '): relationship '
+               || CASE s.kind_order WHEN 0 THEN f.status ELSE 'ended' END,
+           sb.slug
+    FROM claims_contractrelation f JOIN chosen c ON c.id = f.claim_id
+    JOIN claims_entity er ON er.id = f.engager_id JOIN claims_entity ed ON ed.id = f.engaged_id
+    LEFT JOIN claims_entity sb ON sb.id = f.stated_by_id
+    JOIN (VALUES (0, 'contract_start'), (3, 'contract_end')) AS s (kind_order, kind)
+      ON (s.kind_order = 0 AND (f.since IS NOT NULL OR f.status <> 'ended'))
+      OR (s.kind_order = 3 AND (f.until IS NOT NULL OR f.status = 'ended'))
+    UNION ALL
+    SELECT 2, 'event', f.claim_id, f.occurred_on, '',
+           actor.name || ' ' || f.action || CASE WHEN rec.id IS NULL THEN '' ELSE ' (to ' || rec.name || ')' END
+               || CASE WHEN f.object <> '' THEN ': ' || f.object ELSE '' END,
+           claimant.slug
+    FROM claims_eventfact f JOIN chosen c ON c.id = f.claim_id
+    JOIN claims_entity actor ON actor.id = f.actor_id LEFT JOIN claims_entity rec ON rec.id = f.recipient_id
+    JOIN claims_entity claimant ON claimant.id = c.claimant_id
+), items AS (
+    SELECT f.*, COALESCE(f.stated, reported.on) AS date,
+           CASE WHEN f.stated IS NOT NULL THEN 'stated' WHEN reported.on IS NOT NULL THEN 'reported'
+                ELSE 'unknown' END AS basis
+    FROM facts f CROSS JOIN LATERAL (
+        -- The earliest appearance's document date (Claim.first_appearance): the earliest date, if any.
+        SELECT min(d.published_on) AS on FROM claims_appearance a
+        JOIN claims_sourcedocument d ON d.id = a.document_id WHERE a.claim_id = f.claim_id) AS reported
+)
+SELECT COALESCE(json_agg(json_build_object(
+           'date', i.date, 'date_basis', i.basis, 'kind', i.kind, 'summary', i.summary, 'when', i.when_text,
+           'stated_by', i.stated_by, 'claim', {_fact_claim("c")})
+       ORDER BY i.date IS NULL, i.date, i.basis <> 'stated',
+                CASE WHEN i.date IS NOT NULL THEN 1
+                     ELSE CASE lower(split_part(btrim(i.when_text, E' \\t\\n\\r'), ' ', 1))
+                          WHEN 'before' THEN 0 WHEN 'until' THEN 0 WHEN 'after' THEN 2 WHEN 'later' THEN 2
+                          WHEN 'then' THEN 2 ELSE 1 END END,
+                i.kind_order, i.claim_id), '[]'::json)::text
+FROM items i JOIN chosen c ON c.id = i.claim_id
+"""
+
+
+def baseline_timeline(request: HttpRequest) -> HttpResponse:
+    """GET /bench/baseline/timeline/?limit=N: the anonymous timeline from one SQL query."""
+    from claims.facts.graph import GRAPH_LIMIT, GRAPH_MAX_LIMIT
+
+    if refused := _postgresql_only(request):
+        return refused
+    limit = _int_param(request, "limit", GRAPH_LIMIT, 1, GRAPH_MAX_LIMIT)
+    if limit is None:
+        return HttpResponseBadRequest("limit")
+    with connections[router.db_for_read(Claim)].cursor() as cursor:
+        cursor.execute(_TIMELINE, {"limit": limit})
+        (items,) = cursor.fetchone()
+    return HttpResponse(orjson.dumps(orjson.loads(items)), content_type="application/json")
+
+
+_CONFLICTS = f"""
+WITH visible AS (
+    SELECT c.* FROM claims_conflict c
+    JOIN claims_claim ca ON ca.id = c.claim_a_id JOIN claims_claim cb ON cb.id = c.claim_b_id
+    WHERE c.status = 'confirmed' AND ca.status IN {_PUBLIC} AND cb.status IN {_PUBLIC}
+), page AS (
+    SELECT * FROM visible ORDER BY claim_a_id, claim_b_id, field LIMIT %(limit)s OFFSET %(offset)s
+)
+SELECT (SELECT count(*) FROM visible),
+       (SELECT COALESCE(json_agg(json_build_object(
+            'id', p.id, 'status', p.status, 'field', p.field, 'claim_a', {_fact_claim("ca")}, 'value_a', p.value_a,
+            'claim_b', {_fact_claim("cb")}, 'value_b', p.value_b, 'explanation', p.explanation,
+            'triage_note', p.triage_note, 'detected_at', {_ts_z("p.detected_at")},
+            'triaged_at', {_ts_z("p.triaged_at")})
+        ORDER BY p.claim_a_id, p.claim_b_id, p.field), '[]'::json)::text
+        FROM page p JOIN claims_claim ca ON ca.id = p.claim_a_id JOIN claims_claim cb ON cb.id = p.claim_b_id)
+"""
+
+
+def baseline_conflicts(request: HttpRequest) -> HttpResponse:
+    """GET /bench/baseline/conflicts/?limit=N&offset=M: the anonymous conflicts page from one SQL
+    query, with the endpoint's limit/offset links (pointing at /api/conflicts/)."""
+    from rest_framework.utils.urls import remove_query_param
+
+    from api.filters import MAX_ID
+
+    if refused := _postgresql_only(request):
+        return refused
+    limit = _int_param(request, "limit", 50, 1, 2**63 - 1)
+    offset = _int_param(request, "offset", 0, 0, 2**63 - 1)
+    if limit is None or offset is None:
+        return HttpResponseBadRequest("limit, offset")
+    limit, offset = min(limit, 200), min(offset, MAX_ID)
+    with connections[router.db_for_read(Claim)].cursor() as cursor:
+        cursor.execute(_CONFLICTS, {"limit": limit, "offset": offset})
+        count, results = cursor.fetchone()
+    query = request.META.get("QUERY_STRING", "")
+    url = request.build_absolute_uri(reverse("conflict-list") + (f"?{query}" if query else ""))
+    next_link = previous_link = None
+    if offset + limit < count:
+        next_link = replace_query_param(replace_query_param(url, "limit", limit), "offset", offset + limit)
+    if offset > 0:
+        previous_link = replace_query_param(url, "limit", limit)
+        previous_link = (
+            remove_query_param(previous_link, "offset")
+            if offset - limit <= 0
+            else replace_query_param(previous_link, "offset", offset - limit)
+        )
+    body = {"count": count, "next": next_link, "previous": previous_link, "results": orjson.loads(results)}
+    return HttpResponse(orjson.dumps(body), content_type="application/json")

@@ -185,7 +185,7 @@ def scenarios(client, *, editor) -> list[Scenario]:
         )
         if searchable:
             out.append(Scenario(f"baseline, changes, {name}", f"/bench/baseline/changes/?{query}", group="baseline"))
-    out.append(Scenario("entity graph", "/api/entities/graph/", group="other", note="the whole contract graph"))
+    out.extend(facts_scenarios(baselines=searchable))
     # A session of its own (kept in the database), sent by the load generator as a cookie.
     login = type(client)()
     login.force_login(editor)
@@ -198,6 +198,22 @@ def scenarios(client, *, editor) -> list[Scenario]:
             group="admin",
         )
     )
+    return out
+
+
+def facts_scenarios(*, baselines: bool) -> list[Scenario]:
+    """The graph, the timeline and the conflicts as a partner reads them (anonymous, default
+    query), each with its own one-query baseline (bench.baseline, PostgreSQL only)."""
+    out = []
+    for name, path, baseline_path, note in (
+        ("entity graph", "/api/entities/graph/", "/bench/baseline/graph/", "the newest 500 contract relationships"),
+        ("timeline", "/api/timeline/", "/bench/baseline/timeline/", "the facts of the newest 500 claims with any"),
+        ("conflicts", "/api/conflicts/", "/bench/baseline/conflicts/", "the first 50 confirmed conflicts"),
+    ):
+        own = f"baseline, {name}" if baselines else None
+        out.append(Scenario(name, path, group="other", note=note, baseline=own))
+        if own:
+            out.append(Scenario(own, baseline_path, group="baseline"))
     return out
 
 

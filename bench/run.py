@@ -722,6 +722,9 @@ def _goals(phase: dict, args: argparse.Namespace, *, read_path: bool) -> list[st
         own = "baseline, filter q" if name == "feed, filter q" else f"baseline, {name}"
         if own in runs:
             goal(f"{name}: p50 ÷ its own baseline's (≤ 2)", p50(name), p50(own), 2.0)
+    for name in ("entity graph", "timeline", "conflicts"):  # the facts endpoints (bench.probe.facts_scenarios)
+        if f"baseline, {name}" in runs:
+            goal(f"{name}: p50 ÷ its own baseline's (≤ 2)", p50(name), p50(f"baseline, {name}"), 2.0)
     # ClaimReview, the DataFeed and the public claim page (bench.probe._OWN_BASELINES).
     for name in ("ClaimReview of one claim", "ClaimReview DataFeed", "public claim page"):
         if f"baseline, {name}" in runs:

@@ -101,10 +101,17 @@ def build_graph(contracts: list[ContractRelation]) -> Graph:
         edges[key].relations.append(relation)
         nodes[relation.engager_id] = relation.engager
         nodes[relation.engaged_id] = relation.engaged
-    layer = _layers(list(nodes), list(edges))
-    row = _rows(nodes, list(edges), layer)
+    layer, row = layout({pk: entity.name for pk, entity in nodes.items()}, list(edges))
     ordered = sorted(nodes.values(), key=lambda e: (layer[e.pk], row[e.pk]))
     return Graph(nodes=ordered, edges=list(edges.values()), layer=layer, row=row)
+
+
+def layout(names: dict[int, str], pairs: list[tuple[int, int]]) -> tuple[dict[int, int], dict[int, int]]:
+    """Column and row of each node: `names` maps entity id -> name in the order the nodes were
+    met, `pairs` are the (engager, engaged) edges in the order they were met. Plain data, so the
+    bench's SQL baseline lays out its graph with the same code."""
+    layer = _layers(list(names), pairs)
+    return layer, _rows(names, pairs, layer)
 
 
 def _layers(node_ids: list[int], pairs: list[tuple[int, int]]) -> dict[int, int]:
@@ -122,20 +129,20 @@ def _layers(node_ids: list[int], pairs: list[tuple[int, int]]) -> dict[int, int]
     return layer
 
 
-def _rows(nodes: dict[int, Entity], pairs: list[tuple[int, int]], layer: dict[int, int]) -> dict[int, int]:
+def _rows(names: dict[int, str], pairs: list[tuple[int, int]], layer: dict[int, int]) -> dict[int, int]:
     # One barycentre pass: order each column by the mean row of its engagers, to keep lines short.
     parents = defaultdict(list)
     for source, target in pairs:
         parents[target].append(source)
     row: dict[int, int] = {}
     for column in sorted(set(layer.values())):
-        members = [pk for pk in nodes if layer[pk] == column]
+        members = [pk for pk in names if layer[pk] == column]
 
         def centre(pk: int) -> float:
             placed = [row[p] for p in parents[pk] if p in row]
             return sum(placed) / len(placed) if placed else float("inf")
 
-        members.sort(key=lambda pk: (centre(pk), nodes[pk].name.lower()))
+        members.sort(key=lambda pk: (centre(pk), names[pk].lower()))
         row.update({pk: index for index, pk in enumerate(members)})
     return row
 
