@@ -34,7 +34,7 @@ def _render(template: str, context: dict, *, path: str) -> tuple[bytes, dict]:
 @require_GET
 def index(request):
     def build():
-        found = pages.index(request.GET, request.GET.get("page"))
+        found = pages.index(request)
         context = {"index": found, "selected": found.filters.form.data}
         return _render("public/index.html", context, path=request.path)
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import timezone
 
 from claims.models import Claim, SourceDocument, WageFigure
+from public import pages
 from reviews.models import Rating
-from tests.factories import EntityFactory
+from tests.factories import AppearanceFactory, ClaimFactory, DocumentFactory, EntityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -217,9 +220,121 @@ def test_unreadable_filters_are_named_not_a_server_error(client, drive):
 def test_index_query_count_does_not_grow_with_the_page(client, drive, django_assert_num_queries):
     for _ in range(3):
         drive("published")
-    # change clock, count, page, verdicts, ratings, claimants, entities, outlets
+    # change clock, capped count, page, verdicts, ratings, claimants, entities, outlets
     with django_assert_num_queries(8):
         assert client.get("/claims/").status_code == 200
+
+
+def archive(size: int, *, claimants: list | None = None, first: int = 0) -> list[Claim]:
+    """`size` public claims (oldest first), each by its own claimant (or the given ones in turn), about
+    its own entity, quoted in its own outlet: the index's choices would grow with every one."""
+    start = timezone.now() - timedelta(days=size)
+    claims = []
+    for n in range(first, first + size):
+        claimant = claimants[n % len(claimants)] if claimants else EntityFactory()
+        claim = ClaimFactory(claimant=claimant, text=f"Archived claim {n}.")
+        claim.entities.add(EntityFactory())
+        AppearanceFactory(claim=claim, document=DocumentFactory(outlet=f"Outlet {n}"))
+        claims.append(claim)
+    # Arranged in bulk (the services would publish each through review: slow for an archive).
+    for n, claim in enumerate(claims, start=first):
+        at = start + timedelta(days=n)
+        Claim.objects.filter(pk=claim.pk).update(status="published", published_at=at, verdict_updated_at=at)
+    return claims
+
+
+def choices(response, name: str) -> list[str]:
+    html = response.content.decode()
+    select = re.search(rf'<select id="f-{name}" name="{name}">(.*?)</select>', html, re.S).group(1)
+    return [value for value in re.findall(r'<option value="([^"]*)"', select) if value]
+
+
+def selected_option(response, name: str) -> str | None:
+    html = response.content.decode()
+    select = re.search(rf'<select id="f-{name}" name="{name}">(.*?)</select>', html, re.S).group(1)
+    found = re.search(r'<option value="([^"]*)" selected>', select)
+    return found and found.group(1)
+
+
+def test_index_query_count_and_size_are_fixed_however_large_the_archive(client, monkeypatch, django_assert_num_queries):
+    monkeypatch.setattr(pages, "CHOICES_LIMIT", 4)
+    monkeypatch.setattr(pages, "CHOICES_WINDOW", 10)
+    monkeypatch.setattr(pages, "COUNT_LIMIT", 12)
+    monkeypatch.setattr(pages.IndexPagination, "page_size", 5)
+    claims = archive(30)
+
+    with django_assert_num_queries(8):
+        first = client.get("/claims/")
+    assert len(titles(first)) == 5
+    for name in ("claimant", "entity", "outlet"):
+        assert len(choices(first, name)) == 4
+    assert "More than 12 fact-checks, newest first." in first.content.decode()
+
+    older = re.search(r'<a rel="next" href="([^"]+)">Older</a>', first.content.decode()).group(1)
+    with django_assert_num_queries(8):
+        deeper = client.get(older.replace("&amp;", "&"))
+    assert len(titles(deeper)) == 5
+    # A selected claimant or entity costs one more query, for its name.
+    oldest = claims[0]
+    url = f"/claims/?claimant={oldest.claimant.slug}&entity={oldest.entities.get().slug}"
+    with django_assert_num_queries(9):
+        filtered = client.get(url)
+    assert titles(filtered) == [oldest.text]
+    assert selected_option(filtered, "claimant") == oldest.claimant.slug
+
+
+def test_choices_are_the_most_frequent_in_recent_claims_plus_the_selected_one(client, monkeypatch):
+    monkeypatch.setattr(pages, "CHOICES_LIMIT", 2)
+    frequent = EntityFactory(slug="frequent", name="Frequent Speaker")
+    rare = EntityFactory(slug="rare", name="Rare Speaker")
+    archive(1, claimants=[rare])
+    archive(5, claimants=[frequent, EntityFactory(slug="other", name="Other"), frequent], first=1)
+
+    offered = choices(client.get("/claims/"), "claimant")
+    assert offered == ["frequent", "other"]  # the two most frequent, by name
+
+    response = client.get("/claims/?claimant=rare")
+    assert choices(response, "claimant") == ["frequent", "other", "rare"]
+    assert selected_option(response, "claimant") == "rare"
+    assert '<option value="rare" selected>Rare Speaker</option>' in response.content.decode()
+    assert titles(response) == ["Archived claim 0."]
+    # An outlet is matched in any case: the offered spelling is selected, not added twice.
+    response = client.get("/claims/?outlet=outlet 0")
+    assert choices(response, "outlet") == ["outlet 0", "Outlet 1"]
+    assert '<option value="outlet 0" selected>Outlet 0</option>' in response.content.decode()
+    assert titles(response) == ["Archived claim 0."]
+    # A value nothing matches stays in its control, so the reader sees what they asked for.
+    response = client.get("/claims/?entity=no-such-thing")
+    assert selected_option(response, "entity") == "no-such-thing"
+    assert titles(response) == []
+
+
+def test_the_index_pages_older_and_newer_by_keyset_keeping_the_filters(client, monkeypatch):
+    monkeypatch.setattr(pages.IndexPagination, "page_size", 2)
+    speaker = EntityFactory(slug="speaker")
+    claims = archive(5, claimants=[speaker])
+    archive(2, first=5)  # by others: filtered out
+    newest_first = [claim.text for claim in reversed(claims)]
+
+    seen, url = [], "/claims/?claimant=speaker"
+    while url:
+        html = client.get(url).content.decode()
+        seen += re.findall(r'<h2><a href="/claims/[^"]+/">([^<]+)</a></h2>', html)
+        older = re.search(r'<a rel="next" href="([^"]+)">Older</a>', html)
+        url = older and older.group(1).replace("&amp;", "&")
+        if url:
+            assert "claimant=speaker" in url
+    assert seen == newest_first
+    newer = re.search(r'<a rel="prev" href="([^"]+)">Newer</a>', html).group(1).replace("&amp;", "&")
+    assert titles(client.get(newer)) == newest_first[2:4]
+
+
+def test_an_unreadable_page_link_shows_the_newest_claims_and_says_so(client, drive):
+    claim = drive("published")
+    response = client.get("/claims/?cursor=garbage")
+    assert response.status_code == 200
+    assert titles(response) == [claim.text]
+    assert "could not be read" in response.content.decode()
 
 
 # --- Sitemap, robots, ratings -----------------------------------------------------------------
