@@ -187,9 +187,9 @@ class ApiView(generics.GenericAPIView):
         return variant_for(self.request.user)
 
 
-def represent_claim(pk: int, *, viewer, as_of=None) -> dict:
+def represent_claim(pk: int, *, viewer, as_of=None, without: frozenset[str] = frozenset()) -> dict:
     rows = list(feed.claim_rows(Claim.objects.filter(pk=pk)))
-    return feed.represent_claims(rows, viewer=viewer, as_of=as_of)[0]
+    return feed.represent_claims(rows, viewer=viewer, as_of=as_of, without=without)[0]
 
 
 AS_OF_PARAMETER = OpenApiParameter(
@@ -417,7 +417,8 @@ class ClaimReviewView(ApiView):
             raise exceptions.NotFound("This claim has no published verdict.")
 
         def build():
-            return dumps_jsonld(claimreview.claim_review(represent_claim(pk, viewer=None))), {}
+            claim = represent_claim(pk, viewer=None, without=feed.FOR_CLAIMREVIEW)
+            return dumps_jsonld(claimreview.claim_review(claim)), {}
 
         return cached_response(request, at, build, variant="claimreview", content_type=JSONLDRenderer.media_type)
 
@@ -456,7 +457,7 @@ class ClaimReviewFeedView(ApiView, generics.ListAPIView):
                 partition=PUBLIC_PARTITION,
             )
             changed_at = {row["id"]: row["changed_at"] for row in rows}
-            claims = feed.represent_claims(rows, viewer=None)
+            claims = feed.represent_claims(rows, viewer=None, without=feed.FOR_CLAIMREVIEW)
             body = dumps_jsonld(claimreview.data_feed(claims, changed_at=changed_at, modified=at.at))
             links = [f'<{url}>; rel="{rel}"' for rel, url in (("next", self.paginator.next_link),) if url]
             links += [f'<{url}>; rel="prev"' for url in (self.paginator.previous_link,) if url]

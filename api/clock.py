@@ -49,14 +49,24 @@ def for_list(user) -> Clock:
 
 def for_claim(pk: int, user) -> Clock:
     """One claim's newest position for this reader, with its status and version; one query."""
+    found = _claim_clock(Claim.objects.filter(pk=pk), user)
+    return found[1] if found is not None else Clock(0, None)
+
+
+def for_public_claim(slug: str) -> tuple[int, Clock] | None:
+    """The public claim at `slug` (Claim.objects.published()) and its public clock, in one query: what
+    a public page reads before anything else (and all a cache hit reads). None: no such public claim."""
+    return _claim_clock(Claim.objects.published().filter(slug=slug), None)
+
+
+def _claim_clock(claims, user) -> tuple[int, Clock] | None:
     newest = _changes_seen_by(user).filter(claim_id=OuterRef("pk")).order_by("-position")
     row = (
-        Claim.objects.filter(pk=pk)
-        .annotate(position=Subquery(newest.values("position")[:1]), changed_at=Subquery(newest.values("at")[:1]))
-        .values_list("position", "changed_at", "status", "version")
+        claims.annotate(position=Subquery(newest.values("position")[:1]), changed_at=Subquery(newest.values("at")[:1]))
+        .values_list("id", "position", "changed_at", "status", "version")
         .first()
     )
     if row is None:
-        return Clock(0, None)
-    position, at, status, version = row
-    return Clock(position or 0, at, status, version)
+        return None
+    pk, position, at, status, version = row
+    return pk, Clock(position or 0, at, status, version)

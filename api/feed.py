@@ -75,37 +75,52 @@ def with_change_time(rows: QuerySet) -> QuerySet:
     return rows.annotate(changed_at=Subquery(newest))
 
 
-def represent_claims(rows: list[dict], *, viewer, as_of: datetime | None = None) -> list[dict]:
+# The parts of a claim a reader may do without, each one query: `represent_claims(without=...)`.
+OPTIONAL_PARTS = frozenset({"entities", "evidence", "conflicts", "facts"})
+# What a schema.org ClaimReview reads of a claim (api.claimreview): none of the optional parts.
+FOR_CLAIMREVIEW = OPTIONAL_PARTS
+
+
+def represent_claims(
+    rows: list[dict], *, viewer, as_of: datetime | None = None, without: frozenset[str] = frozenset()
+) -> list[dict]:
     """The feed representation of the given claim rows (from `claim_rows`), in their order.
 
     `viewer` is the user reading (None: the public): conflicts with claims they may not see
     are left out (Conflict.objects.visible_to); `as_of` shows the verdict versions published
-    up to that moment only.
+    up to that moment only. The parts named in `without` (of OPTIONAL_PARTS) are neither read
+    nor present in the dicts: for readers that show only the rest (ClaimReview, a public page).
     """
     if not rows:
         return []
+    assert without <= OPTIONAL_PARTS, without
     ids = [row["id"] for row in rows]
-    entities = _entities(ids)
+    entities = _entities(ids) if "entities" not in without else None
     appearances, first_appearances = _appearances(ids)
     verdicts = _verdicts(ids, as_of=as_of)
-    evidence = _evidence(ids)
-    conflicts = _conflicts(ids, viewer=viewer)
-    facts = _facts(ids, viewer=viewer)
+    evidence = _evidence(ids) if "evidence" not in without else None
+    conflicts = _conflicts(ids, viewer=viewer) if "conflicts" not in without else None
+    facts = _facts(ids, viewer=viewer) if "facts" not in without else None
     claims_url = reverse("claim-list")
-    return [
+    claims = [
         _claim(
             row,
             url=f"{claims_url}{row['id']}/",
-            entities=entities.get(row["id"], []),
+            entities=entities.get(row["id"], []) if entities is not None else None,
             appearances=appearances.get(row["id"], []),
             first_appearance=first_appearances.get(row["id"]),
             verdicts=verdicts.get(row["id"], []),
-            evidence=evidence.get(row["id"], []),
-            conflicts=conflicts.get(row["id"], []),
-            facts=facts[row["id"]],
+            evidence=evidence.get(row["id"], []) if evidence is not None else None,
+            conflicts=conflicts.get(row["id"], []) if conflicts is not None else None,
+            facts=facts[row["id"]] if facts is not None else None,
         )
         for row in rows
     ]
+    if without:
+        for claim in claims:
+            for part in without:
+                del claim[part]
+    return claims
 
 
 def _claim(row, *, url, entities, appearances, first_appearance, verdicts, evidence, conflicts, facts) -> dict:

@@ -43,12 +43,14 @@ def index(request):
 
 @require_GET
 def claim(request, slug: str):
-    claim_id = pages.public_claim_id(slug)
-    if claim_id is None:
+    # The claim and its clock in one query: a cache hit reads nothing else.
+    found = clock.for_public_claim(slug)
+    if found is None:
         survivor = pages.survivor_page(slug)
         if survivor is not None:
             return HttpResponsePermanentRedirect(survivor)
         raise Http404("No published fact-check at this address.")
+    claim_id, at = found
 
     def build():
         page = pages.claim_page(claim_id)
@@ -61,7 +63,7 @@ def claim(request, slug: str):
         }
         return _render("public/claim.html", context, path=request.path)
 
-    return cached_response(request, clock.for_claim(claim_id, None), build, variant="page-claim", content_type=HTML)
+    return cached_response(request, at, build, variant="page-claim", content_type=HTML)
 
 
 def _description(page: dict) -> str:

@@ -157,6 +157,15 @@ def test_datafeed_pages_through_the_link_header(client, drive):
 def test_datafeed_query_count_is_fixed_whatever_the_page_size(client, drive, django_assert_num_queries):
     for _ in range(3):
         drive("published")
+    # the change clock, the page of claims, appearances, verdicts: a ClaimReview reads none of the
+    # feed's entities, evidence, conflicts or typed facts
     for size in (1, 20, 100):
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(4):
             assert client.get("/api/claimreview/feed/", {"page_size": size}).status_code == 200
+
+
+def test_claimreview_of_one_claim_reads_what_it_shows(client, drive, django_assert_num_queries):
+    claim = drive("corrected")
+    # the claim's clock, its row, appearances, verdicts
+    with django_assert_num_queries(4):
+        assert client.get(f"/api/claims/{claim.pk}/claimreview/").status_code == 200

@@ -167,10 +167,10 @@ def test_a_page_answers_304_to_its_own_etag_and_changes_when_the_verdict_does(cl
 
 def test_claim_page_query_count_is_fixed(client, drive, django_assert_num_queries):
     claim = drive("corrected")
-    # slug lookup, change clock, claim row, entities, appearances, verdicts, evidence, conflicts,
-    # typed facts, evidence documents, facts in words (and the conflicting claims' slugs when there
+    # the claim by slug with its change clock, claim row, entities, appearances, verdicts, evidence,
+    # conflicts, evidence documents, facts in words (and the conflicting claims' slugs when there
     # are conflicts)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         assert page(client, claim).status_code == 200
 
 
