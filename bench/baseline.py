@@ -950,25 +950,29 @@ WITH chosen AS (
     FROM claims_eventfact f JOIN chosen c ON c.id = f.claim_id
     JOIN claims_entity actor ON actor.id = f.actor_id LEFT JOIN claims_entity rec ON rec.id = f.recipient_id
     JOIN claims_entity claimant ON claimant.id = c.claimant_id
+), described AS MATERIALIZED (
+    -- Each claim once (a contract may give two items): its JSON, and the date of its earliest
+    -- appearance's document (Claim.first_appearance), which is the earliest date, if any.
+    SELECT c.id, {_fact_claim("c")} AS claim,
+           (SELECT min(d.published_on) FROM claims_appearance a JOIN claims_sourcedocument d ON d.id = a.document_id
+            WHERE a.claim_id = c.id) AS reported
+    FROM chosen c
 ), items AS (
-    SELECT f.*, COALESCE(f.stated, reported.on) AS date,
-           CASE WHEN f.stated IS NOT NULL THEN 'stated' WHEN reported.on IS NOT NULL THEN 'reported'
+    SELECT f.*, c.claim, COALESCE(f.stated, c.reported) AS date,
+           CASE WHEN f.stated IS NOT NULL THEN 'stated' WHEN c.reported IS NOT NULL THEN 'reported'
                 ELSE 'unknown' END AS basis
-    FROM facts f CROSS JOIN LATERAL (
-        -- The earliest appearance's document date (Claim.first_appearance): the earliest date, if any.
-        SELECT min(d.published_on) AS on FROM claims_appearance a
-        JOIN claims_sourcedocument d ON d.id = a.document_id WHERE a.claim_id = f.claim_id) AS reported
+    FROM facts f JOIN described c ON c.id = f.claim_id
 )
 SELECT COALESCE(json_agg(json_build_object(
            'date', i.date, 'date_basis', i.basis, 'kind', i.kind, 'summary', i.summary, 'when', i.when_text,
-           'stated_by', i.stated_by, 'claim', {_fact_claim("c")})
+           'stated_by', i.stated_by, 'claim', i.claim)
        ORDER BY i.date IS NULL, i.date, i.basis <> 'stated',
                 CASE WHEN i.date IS NOT NULL THEN 1
                      ELSE CASE lower(split_part(btrim(i.when_text, E' \\t\\n\\r'), ' ', 1))
                           WHEN 'before' THEN 0 WHEN 'until' THEN 0 WHEN 'after' THEN 2 WHEN 'later' THEN 2
                           WHEN 'then' THEN 2 ELSE 1 END END,
                 i.kind_order, i.claim_id), '[]'::json)::text
-FROM items i JOIN chosen c ON c.id = i.claim_id
+FROM items i
 """
 
 
