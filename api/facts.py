@@ -8,7 +8,7 @@ a fixed number of queries whatever the amount of data (pinned in tests/facts/tes
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.pagination import LimitOffsetPagination
@@ -16,10 +16,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import fact_rows
 from api.base import error_responses
 from api.filters import MAX_ID, IdFilter
-from claims.facts.graph import DISPUTED, GRAPH_LIMIT, GRAPH_MAX_LIMIT, build_graph, graph_contracts, timeline
-from claims.models import Appearance, Claim, Conflict, ContractRelation
+from claims.facts.graph import DISPUTED, GRAPH_LIMIT, GRAPH_MAX_LIMIT
+from claims.models import Claim, Conflict, ContractRelation
 
 # --- Serializers ------------------------------------------------------------------------------
 
@@ -155,13 +156,11 @@ class EntityGraphView(APIView):
         params = GraphQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         entity = params.validated_data.get("entity")
-        contracts, truncated = graph_contracts(
-            _visible_claims(request), around=[entity] if entity else (), limit=params.validated_data["limit"]
+        return Response(
+            fact_rows.graph(
+                _visible_claims(request), around=[entity] if entity else (), limit=params.validated_data["limit"]
+            )
         )
-        graph = build_graph(contracts)
-        for node in graph.nodes:
-            node.layer = graph.layer[node.pk]
-        return Response(GraphSerializer({"nodes": graph.nodes, "edges": graph.edges, "truncated": truncated}).data)
 
 
 class TimelineView(APIView):
@@ -184,7 +183,7 @@ class TimelineView(APIView):
         claims = _visible_claims(request)
         with_facts = claims.filter(Q(knowledge__isnull=False) | Q(contract__isnull=False) | Q(event__isnull=False))
         newest = with_facts.order_by("-pk").values("pk")[: params.validated_data["limit"]]
-        return Response(TimelineItemSerializer(timeline(claims.filter(pk__in=newest)), many=True).data)
+        return Response(fact_rows.timeline(claims.filter(pk__in=newest)))
 
 
 class ConflictFilter(django_filters.FilterSet):
@@ -220,18 +219,12 @@ class ConflictListView(generics.ListAPIView):
     pagination_class = ConflictPagination
 
     def get_queryset(self):
-        # The document's name, not its text (kilobytes per quote).
-        appearances = (
-            Appearance.objects.select_related("document").defer("document__text").order_by("document_id", "start")
-        )
-        return (
-            Conflict.objects.visible_to(self.request.user)
-            .with_details()
-            .prefetch_related(
-                Prefetch("claim_a__appearances", queryset=appearances),
-                Prefetch("claim_b__appearances", queryset=appearances),
-            )
-        )
+        return Conflict.objects.visible_to(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        # Plain rows and dicts in the serializer's shape (api.fact_rows): the count, the page, its appearances.
+        page = self.paginate_queryset(fact_rows.conflict_rows(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(fact_rows.conflicts_shown(page))
 
     @extend_schema(tags=["facts"], responses={200: ConflictSerializer(many=True), **error_responses(400)})
     def get(self, request, *args, **kwargs):
