@@ -1,8 +1,9 @@
 """Reads over structured facts: the entity relationship graph (and its SVG drawing) and the timeline.
 
 Both take querysets already limited to what the reader may see, load them in a fixed number
-of queries (see `contracts_for_graph` and `timeline`), and return plain data that the API
-serializes and the admin draws.
+of queries (see `contracts_for_graph` and `timeline`), and return the model objects the admin
+draws. The API builds the same answers from plain rows (api/fact_rows.py, with `layout` and the
+ordering here); tests/facts/test_api.py checks that the two agree.
 """
 
 from __future__ import annotations

@@ -70,3 +70,29 @@ def test_scale_ratios_and_generation_time():
     text = "\n".join(run._report_scale({"base": base, "big": big, "generated": {"claims": 1000, "seconds": 700}}))
     assert "1.40 NOT met" in text
     assert "NOT within the 10-minute goal" in text
+
+
+def test_the_facts_endpoints_are_each_judged_against_their_own_baseline():
+    def measured(p50):
+        return {
+            "closed": {"p50_ms": p50, "rps": 1000 / p50, "bad_status": 0, "errors": 0},
+            "fixed_rate": {"bad_status": 0, "errors": 0},
+        }
+
+    runs = {
+        "entity graph": measured(60),
+        "baseline, entity graph": measured(40),
+        "timeline": measured(90),
+        "baseline, timeline": measured(40),
+    }
+    runs |= {"conflicts": measured(20)}  # no baseline measured (SQLite): no row
+    phase = {
+        "runs": runs,
+        "memory_phase": {"errors": 0, "statuses": {}, "requests": 10},
+        "rss_after_warmup": [100.0],
+        "rss_after_memory_phase": [100.0],
+    }
+    table = "\n".join(run._goals(phase, None, read_path=True))
+    assert "| entity graph: p50 ÷ its own baseline's (≤ 2) | 1.50 | met |" in table
+    assert "| timeline: p50 ÷ its own baseline's (≤ 2) | 2.25 | NOT met |" in table
+    assert "conflicts:" not in table

@@ -296,3 +296,40 @@ def test_undated_knowledge_is_ordered_by_its_wording_before_and_after(people, ma
     items = staff_client.get("/api/timeline/").json()
 
     assert [i["when"] for i in items] == ["before the inquiry", "after The Intercept's inquiry"]
+
+
+def test_the_api_and_the_admin_agree_on_graph_and_timeline(people, make_claim, staff_client):
+    # api.fact_rows builds the API's answers from rows; the admin draws claims.facts.graph's
+    # model-based ones. Same data, same nodes, edges, items and order.
+    from claims.facts.graph import build_graph, graph_contracts, timeline
+
+    chain(people, make_claim, 2)
+    contract_set(
+        claim=make_claim("contract"), engager=people["procom"], engaged=people["vendor"], role="vendor",
+        status="ended", since=date(2019, 1, 1), until=date(2019, 6, 1), by=system_user(),
+    )  # fmt: skip
+    about = make_claim("event", text="x" * 100)  # with a fact: among the claims the timeline shows, so named
+    event_set(claim=about, actor=people["wood"], action="called", by=system_user())
+    for when, polarity in [("before the inquiry", "knew"), ("after it", "learned")]:
+        knowledge_set(
+            claim=make_claim("knowledge"), actor=people["campaign"], subject_claim=about, polarity=polarity,
+            when_event=when, by=system_user(),
+        )  # fmt: skip
+    event_set(
+        claim=make_claim("event"), actor=people["procom"], action="made calls", recipient=people["odoc"],
+        object="for the campaign", occurred_on=date(2019, 12, 1), by=system_user(),
+    )  # fmt: skip
+    claims = Claim.objects.all()
+
+    graph = build_graph(graph_contracts(claims)[0])
+    body = staff_client.get("/api/entities/graph/").json()
+    assert [(n["id"], n["layer"]) for n in body["nodes"]] == [(n.pk, graph.layer[n.pk]) for n in graph.nodes]
+    assert [(e["source"], e["target"], e["status"], e["roles"], [r["claim"]["id"] for r in e["relations"]])
+            for e in body["edges"]] == [
+        (e.source.pk, e.target.pk, e.status, e.roles, [r.claim_id for r in e.relations]) for e in graph.edges
+    ]  # fmt: skip
+    items = staff_client.get("/api/timeline/").json()
+    assert [(i["date"], i["date_basis"], i["kind"], i["summary"], i["when"], i["claim"]["id"]) for i in items] == [
+        (i.date and i.date.isoformat(), i.date_basis, i.kind, i.summary, i.when, i.claim.pk) for i in timeline(claims)
+    ]
+    assert any(i["summary"].endswith("x" * 77 + "...") for i in items)
