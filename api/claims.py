@@ -188,7 +188,7 @@ class ApiView(generics.GenericAPIView):
 
 
 def represent_claim(pk: int, *, viewer, as_of=None, without: frozenset[str] = frozenset()) -> dict:
-    rows = list(feed.claim_rows(Claim.objects.filter(pk=pk)))
+    rows = feed.claim_rows_by_ids([pk])
     return feed.represent_claims(rows, viewer=viewer, as_of=as_of, without=without)[0]
 
 
