@@ -868,6 +868,17 @@ class ClaimAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/claims/claim/move_appearance.html", context)
 
     def get_object(self, request, object_id, from_field=None):
+        # The change page asks twice on a GET (the workflow's buttons, then the form): one load
+        # per request. A POST always reads afresh, since it is about to write.
+        if request.method not in ("GET", "HEAD"):
+            return self._load_object(request, object_id, from_field)
+        loaded = request.__dict__.setdefault("_claim_admin_objects", {})
+        key = (str(object_id), from_field)
+        if key not in loaded:
+            loaded[key] = self._load_object(request, object_id, from_field)
+        return loaded[key]
+
+    def _load_object(self, request, object_id, from_field=None):
         queryset = self.get_queryset(request).prefetch_related(
             Prefetch("appearances", queryset=Appearance.objects.select_related("document"))
         )

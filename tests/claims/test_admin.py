@@ -306,3 +306,17 @@ def test_claim_change_page_uses_a_fixed_number_of_queries(client, editor, django
         claim.entities.add(EntityFactory())
     with django_assert_num_queries(with_one):
         assert client.get(url).status_code == 200
+
+
+def test_claim_change_page_loads_the_claim_once(client, editor):
+    """The workflow's buttons and the form share one load of the claim (and its appearances) on a GET."""
+    claim = AppearanceFactory().claim
+    url = reverse("admin:claims_claim_change", args=[claim.pk])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    loads = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "claims_claim"."id"') and f'"claims_claim"."id" = {claim.pk}' in q["sql"]
+    ]
+    assert len(loads) == 1, loads
