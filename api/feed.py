@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import connections, router
@@ -73,7 +73,7 @@ DOCUMENT_COLUMNS = (
 _ID_PLACEHOLDER = -(10**15)
 
 
-def _by_ids(shape: Callable[[list[int]], QuerySet], ids: list[int]) -> list[tuple]:
+def rows_by_ids(shape: Callable[[list[int]], QuerySet], ids: list[int]) -> list[tuple]:
     """The rows of `shape(ids)` (a values_list queryset whose only varying parameters are `ids`)."""
     ids = list(dict.fromkeys(ids))
     if not ids:
@@ -81,8 +81,8 @@ def _by_ids(shape: Callable[[list[int]], QuerySet], ids: list[int]) -> list[tupl
     alias = router.db_for_read(Claim)
     sql, params, slots, converters = _compiled_by_ids(shape, len(ids), alias)
     params = list(params)
-    for slot, pk in zip(slots, ids, strict=True):
-        params[slot] = pk
+    for slot, index in slots:
+        params[slot] = ids[index]
     connection = connections[alias]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -107,7 +107,9 @@ def _compiled_by_ids(shape, count: int, alias: str):
     compiler = shape(placeholders).using(alias).query.get_compiler(using=alias)
     sql, params = compiler.as_sql()
     params = list(params)
-    slots = [params.index(placeholder) for placeholder in placeholders]
+    # Where each id goes (a query may name the ids more than once, e.g. either side of a conflict).
+    slots = [(slot, placeholders.index(value)) for slot, value in enumerate(params) if value in placeholders]
+    assert sorted({index for _slot, index in slots}) == list(range(count)), "an id is not a plain parameter"
     selected = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
     converters = [
         (position, functions, expression)
@@ -126,10 +128,10 @@ def claim_rows(queryset: QuerySet) -> QuerySet:
 def claim_rows_by_ids(ids: list[int]) -> list[dict]:
     """`claim_rows` of the claims with these ids (any status), as dicts; compiled once per number of ids."""
     columns = (*CLAIM_COLUMNS, "under_recheck")
-    return [dict(zip(columns, row, strict=True)) for row in _by_ids(_claim_rows_by_ids, ids)]
+    return [dict(zip(columns, row, strict=True)) for row in rows_by_ids(_claim_row_shape, ids)]
 
 
-def _claim_rows_by_ids(ids: list[int]) -> QuerySet:
+def _claim_row_shape(ids: list[int]) -> QuerySet:
     return claim_rows(Claim.objects.filter(id__in=ids)).values_list(*CLAIM_COLUMNS, "under_recheck")
 
 
@@ -220,26 +222,21 @@ def _claim(row, *, url, entities, appearances, first_appearance, verdicts, evide
     }
 
 
-def _group(rows: Iterable[dict], key: str = "claim_id") -> dict[int, list[dict]]:
-    grouped: dict[int, list[dict]] = defaultdict(list)
-    for row in rows:
-        grouped[row.pop(key)].append(row)
-    return grouped
-
-
 def _entities(ids: list[int]) -> dict[int, list[dict]]:
-    through = Claim.entities.through.objects.filter(claim_id__in=ids).order_by("entity__name", "entity_id")
     grouped: dict[int, list[dict]] = defaultdict(list)
-    for claim_id, pk, name, slug, kind in through.values_list(
-        "claim_id", "entity_id", "entity__name", "entity__slug", "entity__kind"
-    ):
+    for claim_id, pk, name, slug, kind in rows_by_ids(_entity_rows, ids):
         grouped[claim_id].append({"id": pk, "name": name, "slug": slug, "kind": kind})
     return grouped
 
 
+def _entity_rows(ids: list[int]) -> QuerySet:
+    through = Claim.entities.through.objects.filter(claim_id__in=ids).order_by("entity__name", "entity_id")
+    return through.values_list("claim_id", "entity_id", "entity__name", "entity__slug", "entity__kind")
+
+
 def _appearances(ids: list[int]) -> tuple[dict[int, list[dict]], dict[int, dict]]:
     """Each claim's appearances (by document and offset) and, separately, its first appearance."""
-    rows = _by_ids(_appearance_rows, ids)
+    rows = rows_by_ids(_appearance_rows, ids)
     grouped: dict[int, list[dict]] = defaultdict(list)
     for claim_id, pk, doc, outlet, title, url, published_on, imported_at, exact, prefix, suffix, start, end in rows:
         grouped[claim_id].append(
@@ -295,7 +292,7 @@ def _chronological(a: dict) -> tuple:
 
 def _verdicts(ids: list[int], *, as_of: datetime | None = None) -> dict[int, list[dict]]:
     # `as_of` is a parameter of its own: that (rare) query is compiled each time.
-    rows = _by_ids(_verdict_rows, ids) if as_of is None else _verdict_rows(ids, as_of=as_of)
+    rows = rows_by_ids(_verdict_rows, ids) if as_of is None else _verdict_rows(ids, as_of=as_of)
     grouped: dict[int, list[dict]] = defaultdict(list)
     for claim_id, version, kind, label, slug, value, best, worst, summary, note, published_at, until, recheck in rows:
         grouped[claim_id].append(
@@ -350,8 +347,19 @@ def _verdict_rows(ids: list[int], *, as_of: datetime | None = None) -> QuerySet:
     )
 
 
+# In the order the feed has always given them (its bytes are pinned against the bench baseline).
+_EVIDENCE_COLUMNS = ("stance", "exact", "prefix", "suffix", "start", "end", "url", "title", "excerpt", "document")
+
+
 def _evidence(ids: list[int]) -> dict[int, list[dict]]:
-    rows = (
+    grouped: dict[int, list[dict]] = defaultdict(list)
+    for claim_id, *values in rows_by_ids(_evidence_rows, ids):
+        grouped[claim_id].append(dict(zip(_EVIDENCE_COLUMNS, values, strict=True)))
+    return grouped
+
+
+def _evidence_rows(ids: list[int]) -> QuerySet:
+    return (
         Evidence.objects.filter(
             review__claim_id__in=ids,
             review__status=Review.Status.SUBMITTED,
@@ -359,10 +367,9 @@ def _evidence(ids: list[int]) -> dict[int, list[dict]]:
             review__claim__status__in=PUBLIC_STATUSES,
         )
         .order_by("review__claim_id", "review_id", "id")
-        .values(
+        .values_list(
             "review__claim_id",
             "stance",
-            "document_id",
             "exact",
             "prefix",
             "suffix",
@@ -371,28 +378,34 @@ def _evidence(ids: list[int]) -> dict[int, list[dict]]:
             "url",
             "title",
             "excerpt",
+            "document_id",
         )
     )
-    grouped = _group(rows, "review__claim_id")
-    for items in grouped.values():
-        for item in items:
-            item["document"] = item.pop("document_id")
-    return grouped
 
 
 def _conflicts(ids: list[int], *, viewer) -> dict[int, list[dict]]:
-    conflicts = Conflict.objects.visible_to(viewer).confirmed().for_claims(ids)
+    # The public's (viewer None) has a fixed shape; a signed-in reader's depends on who they are.
+    rows = rows_by_ids(_public_conflict_rows, ids) if viewer is None else _conflict_rows(ids, viewer=viewer)
     wanted = set(ids)
     grouped: dict[int, list[dict]] = defaultdict(list)
-    for pk, a, b, field, value_a, value_b, explanation in conflicts.order_by("id").values_list(
-        "id", "claim_a_id", "claim_b_id", "field", "value_a", "value_b", "explanation"
-    ):
+    for pk, a, b, field, value_a, value_b, explanation in rows:
         # Seen from each side of the pair: this claim's value first.
         if a in wanted:
             grouped[a].append(_conflict(pk, b, field, value_a, value_b, explanation))
         if b in wanted:
             grouped[b].append(_conflict(pk, a, field, value_b, value_a, explanation))
     return grouped
+
+
+def _conflict_rows(ids: list[int], *, viewer) -> QuerySet:
+    conflicts = Conflict.objects.visible_to(viewer).confirmed().for_claims(ids)
+    return conflicts.order_by("id").values_list(
+        "id", "claim_a_id", "claim_b_id", "field", "value_a", "value_b", "explanation"
+    )
+
+
+def _public_conflict_rows(ids: list[int]) -> QuerySet:
+    return _conflict_rows(ids, viewer=None)
 
 
 def _conflict(pk, other, field, value, other_value, explanation) -> dict:

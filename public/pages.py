@@ -139,13 +139,20 @@ class FactValues:
                 setattr(self, f"get_{name}_display", lambda label=label: label)
 
 
+_FACT_COLUMNS = [f"{kind}__{name}" for kind, names in _FACT_VALUES.items() for name in ("id", *names)]
+
+
+def _fact_rows(ids: list[int]) -> QuerySet:
+    return Claim.objects.filter(id__in=ids).values_list(*_FACT_COLUMNS)
+
+
 def facts_in_words(claim_id: int) -> list[str]:
     """The claim's structured facts as sentences a reader understands; one query (plain values:
     model instances of five facts and their parties cost more than the query)."""
-    columns = [f"{kind}__{name}" for kind, names in _FACT_VALUES.items() for name in ("id", *names)]
-    row = Claim.objects.filter(pk=claim_id).values(*columns).first()
-    if row is None:
+    rows = feed.rows_by_ids(_fact_rows, [claim_id])
+    if not rows:
         return []
+    row = dict(zip(_FACT_COLUMNS, rows[0], strict=True))
     facts = {
         kind: FactValues(Claim._meta.get_field(kind).related_model, {name: row[f"{kind}__{name}"] for name in names})
         if row[f"{kind}__id"] is not None
@@ -213,16 +220,21 @@ def survivor_page(slug: str) -> str | None:
     return Claim.page_path(found) if found else None
 
 
+_DOCUMENT_COLUMNS = ("id", "title", "outlet", "url", "published_on")
+
+
+def _document_rows(ids: list[int]) -> QuerySet:
+    return SourceDocument.objects.filter(id__in=ids).values_list(*_DOCUMENT_COLUMNS)
+
+
 def claim_page(claim_id: int) -> dict:
     """Everything a claim's page shows (a public claim, by id)."""
-    rows = list(feed.claim_rows(Claim.objects.published().filter(pk=claim_id)))
+    rows = [row for row in feed.claim_rows_by_ids([claim_id]) if row["status"] in PUBLIC_STATUSES]
     # The public view, whoever reads; the facts are worded below (facts_in_words), not typed.
     claim = feed.represent_claims(rows, viewer=None, without=frozenset({"facts"}))[0]
+    cited = sorted({e["document"] for e in claim["evidence"] if e["document"]})
     documents = {
-        doc["id"]: doc
-        for doc in SourceDocument.objects.filter(
-            id__in={e["document"] for e in claim["evidence"] if e["document"]}
-        ).values("id", "title", "outlet", "url", "published_on")
+        row[0]: dict(zip(_DOCUMENT_COLUMNS, row, strict=True)) for row in feed.rows_by_ids(_document_rows, cited)
     }
     # Two reviewers citing the same passage or page are one piece of evidence to a reader.
     unique = {}
