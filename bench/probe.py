@@ -198,6 +198,16 @@ def scenarios(client, *, editor) -> list[Scenario]:
             group="admin",
         )
     )
+    # The page an editor opens most: one claim with its quotes, facts, reviews, evidence and history.
+    out.append(
+        Scenario(
+            "admin claim change page (editor)",
+            f"/admin/claims/claim/{corrected.pk}/change/",
+            headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"},
+            group="admin",
+            note="the corrected claim",
+        )
+    )
     return out
 
 

@@ -299,6 +299,7 @@ def load_phase(
         # The feed's own scenarios (feed, filters, detail, 304, baseline); the slower graph, DataFeed
         # and admin pages get their memory reading at the end of the load runs instead.
         feed_requests = [(s["path"], s["headers"]) for s in scenarios if s["group"] not in ("other", "admin")]
+        feed_requests = feed_requests or requests  # `--only` may have left no feed scenario
         log(f"{kind}, cache {mode}: {args.memory_requests:,} requests across the feed scenarios (memory check)")
         result["memory_phase"] = load.run_count(
             args.port, feed_requests, total=args.memory_requests, concurrency=4, max_seconds=args.memory_seconds

@@ -516,7 +516,9 @@ class AppearanceInline(admin.TabularInline):
     autocomplete_fields = ["document"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("document")
+        appearances = super().get_queryset(request).select_related("document")
+        # Shown read-only (anchors are immutable): the document's name, never its text.
+        return appearances.defer("document__text") if request.method in ("GET", "HEAD") else appearances
 
     def has_change_permission(self, request, obj=None) -> bool:
         # Anchors are immutable: to move one, delete it and add the right quote.
@@ -879,9 +881,14 @@ class ClaimAdmin(RefuseHiddenAdminMixin, admin.ModelAdmin):
         return loaded[key]
 
     def _load_object(self, request, object_id, from_field=None):
-        queryset = self.get_queryset(request).prefetch_related(
-            Prefetch("appearances", queryset=Appearance.objects.select_related("document"))
-        )
+        appearances = Appearance.objects.select_related("document")
+        if request.method in ("GET", "HEAD"):
+            # The page names each document; its text (kilobytes each) is only read to check a quote.
+            appearances = appearances.defer("document__text")
+        # The claims this user may see, without the list's columns (counts, ratings, assignees):
+        # one claim's page shows none of them.
+        claims = self.model._default_manager.visible_to(request.user)
+        queryset = claims.prefetch_related(Prefetch("appearances", queryset=appearances))
         model = queryset.model
         field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
         try:

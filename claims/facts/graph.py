@@ -48,8 +48,9 @@ def graph_contracts(
     claims: QuerySet[Claim], *, around: Collection[int] = (), limit: int = GRAPH_LIMIT
 ) -> tuple[list[ContractRelation], bool]:
     """The newest `limit` contract facts of `claims` (those touching `around`, when given),
-    and whether more were left out. Two queries."""
-    contracts = contracts_for_graph(claims)
+    and whether more were left out. One query: a graph names each claim by its slug and never
+    shows its sources, so the appearances (the timeline's) are not loaded."""
+    contracts = contracts_for_graph(claims).prefetch_related(None).defer("claim__text")
     if around:
         contracts = contracts.filter(Q(engager_id__in=around) | Q(engaged_id__in=around))
     rows = list(contracts.order_by("-claim_id")[: limit + 1])
