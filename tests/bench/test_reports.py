@@ -96,3 +96,13 @@ def test_the_facts_endpoints_are_each_judged_against_their_own_baseline():
     assert "| entity graph: p50 ÷ its own baseline's (≤ 2) | 1.50 | met |" in table
     assert "| timeline: p50 ÷ its own baseline's (≤ 2) | 2.25 | NOT met |" in table
     assert "conflicts:" not in table
+
+
+def test_a_rewrite_keeps_the_hand_written_matching_section(tmp_path, monkeypatch):
+    results = tmp_path / "RESULTS.md"
+    monkeypatch.setattr(run, "RESULTS", results)
+    assert run.kept_matching_section() == ""  # no file yet
+    results.write_text(f"# Feed benchmark results\n\nold figures\n\n{run.MATCHING_HEADING}\n\nquery median 12 ms\n")
+    kept = run.kept_matching_section()
+    assert kept.startswith(f"\n{run.MATCHING_HEADING}") and "query median 12 ms" in kept
+    assert "old figures" not in kept
