@@ -245,17 +245,13 @@ class ClaimListView(ApiView, generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         public = self.variant == "public"
 
-        # A search reads the few matching claims through the text indexes and sorts them: reading
-        # each public status in date order (the partition) would re-run the search per status.
-        searching = bool(request.query_params.get("q", "").strip())
-
         def build():
             claims = self.filter_queryset(self.get_queryset())
             rows = self.paginator.paginate_queryset(
                 feed.claim_rows(claims),
                 request,
                 public=public,
-                partition=PUBLIC_PARTITION if public and not searching else None,
+                partition=PUBLIC_PARTITION if public else None,
             )
             represented = feed.represent_claims(rows, viewer=request.user)
             return dumps(self.paginator.get_paginated_data(represented)), {}

@@ -212,17 +212,13 @@ _PAGE_PER_STATUS = (
 )
 
 
-# The feed's `q` (PostgreSQL): the claims whose text, a verdict summary or a quote matches, each
-# through its GIN index, hashed once; the few public ones among them are sorted by date.
-_SEARCH = """AND id IN (
-        SELECT id FROM claims_claim WHERE to_tsvector('english'::regconfig, COALESCE(text, ''))
-            @@ websearch_to_tsquery('english'::regconfig, %(q)s)
-        UNION ALL
-        SELECT claim_id FROM reviews_verdict WHERE to_tsvector('english'::regconfig, COALESCE(summary, ''))
-            @@ websearch_to_tsquery('english'::regconfig, %(q)s)
-        UNION ALL
-        SELECT claim_id FROM claims_appearance WHERE to_tsvector('english'::regconfig, COALESCE(exact, ''))
-            @@ websearch_to_tsquery('english'::regconfig, %(q)s))"""
+# The feed's `q` (PostgreSQL): each public status in date order, keeping the claims whose search
+# document (text, summaries and quotes, kept current by triggers) matches; for a rare word the
+# planner starts from the documents' GIN index instead. claims_search_query() is
+# websearch_to_tsquery() kept out of parallel workers (see api.filters.LeaderSearchQuery).
+_SEARCH = """AND EXISTS (
+        SELECT 1 FROM claims_claimsearch s WHERE s.claim_id = claims_claim.id
+            AND s.document @@ claims_search_query('english'::regconfig, %(q)s))"""
 
 
 def _postgresql(with_cursor: bool, search: bool = False) -> str:
@@ -250,7 +246,7 @@ def _postgresql(with_cursor: bool, search: bool = False) -> str:
     )
     after = _AFTER if with_cursor else ""
     return _QUERY.format(
-        page=_PAGE_IN.format(after=f"{after} {_SEARCH}") if search else _PAGE_PER_STATUS.format(after=after),
+        page=_PAGE_PER_STATUS.format(after=f"{after} {_SEARCH}" if search else after),
         item=item,
         # As text: psycopg would parse json with the stdlib; orjson parses it faster.
         array_agg="COALESCE(json_agg(item ORDER BY published_at DESC, id DESC), '[]'::json)::text",

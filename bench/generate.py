@@ -680,9 +680,20 @@ def _bulk_load():
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
+        # The triggers that keep each claim's search document current (reviews migration 0018)
+        # would recompute a claim's document per copied appearance and verdict: off for the load
+        # (transactional, like the rest), and every document is computed once at the end.
+        cursor.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE tgname LIKE 'claims_search_%'")
+        triggers = cursor.fetchall()
+        for table, name in triggers:
+            cursor.execute(f'ALTER TABLE {table} DISABLE TRIGGER "{name}"')
     yield
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        for table, name in triggers:
+            cursor.execute(f'ALTER TABLE {table} ENABLE TRIGGER "{name}"')
+        if triggers:
+            cursor.execute("SELECT claims_search_rebuild()")
         for _, definition in indexes:
             cursor.execute(definition)
         for table, name, definition in foreign_keys:

@@ -6,6 +6,7 @@ import functools
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
@@ -319,6 +320,26 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.position} {self.kind} claim {self.claim_id}"
+
+
+class ClaimSearch(models.Model):
+    """One full-text search document per claim (PostgreSQL): its text, every verdict summary
+    and every appearance's quote, as one tsvector with a GIN index, for the feed's `q`.
+
+    Written only by PostgreSQL triggers (reviews migration 0018 defines them and the document):
+    whatever code path edits a claim's text, a verdict or an appearance, the document is
+    recomputed in the same transaction, so it is never stale. On SQLite the table stays empty
+    (the feed searches with substring matches there). The foreign key is PostgreSQL's own,
+    ON DELETE CASCADE (claims migration 0013), so deleting a claim costs Django no query.
+    """
+
+    claim = models.OneToOneField(
+        Claim, on_delete=models.DO_NOTHING, primary_key=True, db_constraint=False, related_name="+"
+    )
+    document = SearchVectorField()
+
+    def __str__(self) -> str:
+        return f"search document of claim {self.claim_id}"
 
 
 # The structured facts and conflicts live in claims/facts/; importing them here registers them

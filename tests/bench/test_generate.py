@@ -90,6 +90,17 @@ def test_the_bulk_load_leaves_every_index_and_foreign_key_as_it_found_them():
     before = schema()
     generate(claims=30, progress=False)
     assert schema() == before
+    # The search triggers were off for the load, are on again, and every claim has its document.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT tgenabled FROM pg_trigger WHERE tgname LIKE 'claims_search_%'")
+        assert cursor.fetchall() == [("O",)]
+        cursor.execute(
+            """SELECT count(*) FROM claims_claim c JOIN claims_claimsearch s ON s.claim_id = c.id
+               WHERE s.document = to_tsvector('english', concat_ws(E'\\n', c.text,
+                   (SELECT string_agg(summary, E'\\n') FROM reviews_verdict WHERE claim_id = c.id),
+                   (SELECT string_agg(exact, E'\\n') FROM claims_appearance WHERE claim_id = c.id)))"""
+        )
+        assert cursor.fetchone()[0] == Claim.objects.count() > 0
     # Ids came from the sequences: the next ordinary inserts do not collide with the copied rows.
     copied = max(Claim.objects.values_list("pk", flat=True))
     assert ClaimFactory().pk > copied
