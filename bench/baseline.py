@@ -330,21 +330,29 @@ def baseline_page(*, size: int, after: tuple | None, feed_url: str, q: str = "")
     return orjson.dumps({"next": next_link, "previous": previous_link, "results": results})
 
 
-def baseline_feed(request: HttpRequest) -> HttpResponse:
-    """GET /bench/baseline/claims/?page_size=N&cursor=C&q=Q: the feed's page, the fastest way we know."""
+def _page_request(request: HttpRequest, *, default_size: int) -> tuple[int, tuple | None] | HttpResponse:
+    """The page size and forward cursor (timestamp, id) the feed's pages take, or a 400."""
     try:
-        size = int(request.GET.get("page_size", 20))
+        size = int(request.GET.get("page_size", default_size))
     except ValueError:
         return HttpResponseBadRequest("page_size")
     if not 1 <= size <= MAX_PAGE_SIZE:
         return HttpResponseBadRequest("page_size")
-    after = None
     raw = request.GET.get("cursor")
-    if raw:
-        data = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-        if data.get("r"):
-            return HttpResponseBadRequest("the baseline serves forward cursors only")
-        after = (parse_datetime(data["t"]), int(data["i"]))
+    if not raw:
+        return size, None
+    data = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    if data.get("r"):
+        return HttpResponseBadRequest("the baseline serves forward cursors only")
+    return size, (parse_datetime(data["t"]), int(data["i"]))
+
+
+def baseline_feed(request: HttpRequest) -> HttpResponse:
+    """GET /bench/baseline/claims/?page_size=N&cursor=C&q=Q: the feed's page, the fastest way we know."""
+    page = _page_request(request, default_size=20)
+    if isinstance(page, HttpResponse):
+        return page
+    size, after = page
     # The links point at the feed itself, as the feed's own do.
     query = request.META.get("QUERY_STRING", "")
     feed_url = request.build_absolute_uri(reverse("claim-list") + (f"?{query}" if query else ""))
@@ -554,19 +562,10 @@ def baseline_datafeed(request: HttpRequest) -> HttpResponse:
     connection = connections[router.db_for_read(Claim)]
     if connection.vendor != "postgresql":
         return HttpResponseBadRequest("PostgreSQL only")
-    try:
-        size = int(request.GET.get("page_size", 100))
-    except ValueError:
-        return HttpResponseBadRequest("page_size")
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        return HttpResponseBadRequest("page_size")
-    after = None
-    raw = request.GET.get("cursor")
-    if raw:
-        data = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-        if data.get("r"):
-            return HttpResponseBadRequest("the baseline serves forward cursors only")
-        after = (parse_datetime(data["t"]), int(data["i"]))
+    page = _page_request(request, default_size=100)
+    if isinstance(page, HttpResponse):
+        return page
+    size, after = page
     sql = _DATAFEED.format(
         page=_PAGE_PER_STATUS.format(after=_AFTER if after is not None else ""),
         created=_pg_ts("p.published_at"),

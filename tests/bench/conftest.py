@@ -11,6 +11,12 @@ from reviews.services import EvidenceInput
 from tests.factories import AppearanceFactory, UserFactory
 
 
+@pytest.fixture
+def bench_urls(settings):
+    """The tracker's URLs plus the baseline views (bench/urls.py)."""
+    settings.ROOT_URLCONF = "bench.urls"
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # The production hasher would dominate the run time of tests that make users.

@@ -12,11 +12,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def bench_urls(settings):
-    settings.ROOT_URLCONF = "bench.urls"
-
-
-@pytest.fixture
 def archive():
     return generate(claims=150, progress=False)
 

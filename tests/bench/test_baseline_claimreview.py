@@ -17,11 +17,6 @@ pytestmark = [
 
 
 @pytest.fixture
-def bench_urls(settings):
-    settings.ROOT_URLCONF = "bench.urls"
-
-
-@pytest.fixture
 def archive():
     return generate(claims=150, progress=False)
 

@@ -16,11 +16,6 @@ pytestmark = [
 
 
 @pytest.fixture
-def bench_urls(settings):
-    settings.ROOT_URLCONF = "bench.urls"
-
-
-@pytest.fixture
 def archive():
     summary = generate(claims=300, progress=False)
     # What a small archive may lack: undated facts (placed at the reporting date, or last, in the
